@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+
+namespace hearth {
+
+// The XDG base directories Hearth uses, each with "/hearth" appended:
+//   data:    $XDG_DATA_HOME    or ~/.local/share  (the SQLite file)
+//   runtime: $XDG_RUNTIME_DIR  or /run/user/UID   (port file, instance lock)
+//   config:  $XDG_CONFIG_HOME  or ~/.config
+// Relative XDG values are ignored, as the spec requires.
+Result<std::string> DataDir();
+Result<std::string> RuntimeDir();
+Result<std::string> ConfigDir();
+
+// Creates `path` and missing parents; the last component gets mode 0700. Fails if `path` exists
+// but is not a directory, or is owned by someone else.
+Status EnsurePrivateDir(const std::string& path);
+
+// Writes `contents` to `path` atomically (temporary file, fsync, rename) with mode 0600.
+Status WriteFileAtomic(const std::string& path, std::string_view contents);
+
+// Reads a whole small file (at most `max_size` bytes).
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_size = 4096);
+
+}  // namespace hearth

@@ -1,0 +1,148 @@
+// store: conversations, messages, settings, sessions and login tokens in one SQLite file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hearth::store {
+
+class Database;
+
+struct Conversation {
+  int64_t id = 0;
+  std::string title;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;  // last message or rename; the list is ordered by it, newest first
+  int64_t message_count = 0;
+};
+
+// Keyset cursor for paging the conversation list: the last row of the previous page.
+struct ConversationCursor {
+  int64_t updated_ms = 0;
+  int64_t id = 0;
+};
+
+struct Message {
+  int64_t id = 0;
+  int64_t conversation_id = 0;
+  std::string role;  // "user", "assistant", "system", "tool"
+  std::string content;
+  int64_t created_ms = 0;
+};
+
+struct SearchHit {
+  int64_t conversation_id = 0;
+  std::string conversation_title;
+  int64_t message_id = 0;
+  // Message text around the match. Matched terms are wrapped in kMatchBegin / kMatchEnd so the
+  // caller can escape the text first and then turn the markers into <mark> tags. Those two
+  // control characters are never stored (AddMessage strips them).
+  std::string snippet;
+};
+inline constexpr char kMatchBegin = '\x02';
+inline constexpr char kMatchEnd = '\x03';
+
+struct SessionRecord {
+  std::string id_hash;     // hex SHA-256 of the cookie value; the cookie itself is never stored
+  std::string csrf_token;  // per-session token for forms that are not sent by htmx
+  int64_t created_ms = 0;
+  int64_t last_seen_ms = 0;
+  int64_t expires_ms = 0;  // absolute expiry
+  std::string user_agent;  // for the sessions list in settings, truncated
+};
+
+struct Stats {
+  int64_t conversations = 0;
+  int64_t messages = 0;
+  int64_t sessions = 0;
+  int schema_version = 0;
+  int64_t file_bytes = 0;  // page_count * page_size
+};
+
+// Limits enforced by the store itself so no caller can forget them.
+inline constexpr size_t kMaxTitleBytes = 200;          // longer titles are truncated (UTF-8 safe)
+inline constexpr size_t kMaxMessageBytes = 256 * 1024;  // longer messages are refused
+inline constexpr int kMaxPageSize = 200;                // list/search limits are clamped to it
+inline constexpr size_t kMaxSettingBytes = 16 * 1024;
+
+// Thread-safe: one connection guarded by one mutex. Every statement is prepared once and cached.
+// Expected failures come back as Status: kNotFound (no such row), kInvalidArgument / kTooLarge
+// (caller input), kBusy (file locked by another process past the busy timeout), kCorrupt,
+// kUnsupported (schema newer than this binary), kIoError (e.g. disk full: nothing was changed).
+class Store {
+ public:
+  // Opens or creates the database at `path` (":memory:" for tests). A new file is created 0600.
+  // Sets WAL, busy_timeout, foreign_keys; then runs migrations up to kSchemaVersion, each in its
+  // own transaction. An existing file that is not a database, is corrupt, is locked, or has a
+  // schema newer than this binary is left untouched and reported with a message that says so.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Conversations. `now_ms` comes from the caller's clock so tests can control time.
+  Result<Conversation> CreateConversation(std::string_view title, int64_t now_ms);
+  Result<Conversation> GetConversation(int64_t id);
+  // Newest first. `after` is the last row of the previous page, or nullopt for the first page.
+  Result<std::vector<Conversation>> ListConversations(std::optional<ConversationCursor> after,
+                                                      int limit);
+  Status RenameConversation(int64_t id, std::string_view title, int64_t now_ms);
+  Status DeleteConversation(int64_t id);  // deletes its messages too (ON DELETE CASCADE)
+
+  // Messages. AddMessage also bumps the conversation's updated_ms.
+  Result<Message> AddMessage(int64_t conversation_id, std::string_view role,
+                             std::string_view content, int64_t now_ms);
+  Result<Message> GetMessage(int64_t id);
+  // The `limit` messages just before message id `before_id` (or the newest when nullopt),
+  // returned oldest first, ready to render.
+  Result<std::vector<Message>> ListMessages(int64_t conversation_id, std::optional<int64_t> before_id,
+                                            int limit);
+
+  // Full-text search (FTS5) over message text. `query` is user text, not FTS syntax: it is split
+  // into terms that are each quoted, and the last one also matches as a prefix. Best match first.
+  Result<std::vector<SearchHit>> Search(std::string_view query, int limit);
+
+  // Settings: small string values by key.
+  Result<std::optional<std::string>> GetSetting(std::string_view key);
+  Status SetSetting(std::string_view key, std::string_view value);
+
+  // Sessions, keyed by the hash of the cookie value.
+  Status InsertSession(const SessionRecord& session);
+  Result<std::optional<SessionRecord>> FindSession(std::string_view id_hash);
+  Status TouchSession(std::string_view id_hash, int64_t now_ms);
+  Status DeleteSession(std::string_view id_hash);
+  Status DeleteAllSessions();
+  // Removes sessions idle since before `idle_cutoff_ms` or past their absolute expiry at `now_ms`.
+  Result<int64_t> DeleteExpiredSessions(int64_t now_ms, int64_t idle_cutoff_ms);
+  Result<std::vector<SessionRecord>> ListSessions();
+
+  // Login tokens, keyed by the hash of the token. Consuming deletes the row in the same statement,
+  // so a token works at most once even under concurrent requests; it returns false if the token
+  // is unknown, already used, or expired at `now_ms`.
+  Status InsertLoginToken(std::string_view token_hash, int64_t expires_ms);
+  Result<bool> ConsumeLoginToken(std::string_view token_hash, int64_t now_ms);
+  Result<int64_t> DeleteExpiredLoginTokens(int64_t now_ms);
+
+  Result<Stats> GetStats();
+  const std::string& path() const { return path_; }
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  Store(std::string path, std::unique_ptr<Database> db);
+
+  std::string path_;
+  std::mutex mu_;
+  // guarded by mu_
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace hearth::store
