@@ -1,0 +1,111 @@
+#include "auth/authenticator.h"
+
+#include <algorithm>
+
+#include "base/random.h"
+#include "base/sha256.h"
+#include "base/uuid7.h"
+
+namespace hearth::auth {
+namespace {
+
+constexpr size_t kCookieBytes = 32;
+constexpr size_t kMaxUserAgentBytes = 200;
+
+bool IsHex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string RandomHex(size_t bytes) {
+  unsigned char buf[64];
+  FillRandom(buf, bytes);
+  return HexEncode(buf, bytes);
+}
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Result<std::string> Authenticator::IssueLoginToken(int64_t ttl_ms) {
+  if (ttl_ms <= 0) ttl_ms = options_.login_token_ttl_ms;
+  ttl_ms = std::min(ttl_ms, options_.max_login_token_ttl_ms);
+  int64_t now = clock_.NowMs();
+  std::string token = Uuid7::Generate(now).ToString();
+  Status s = store_.InsertLoginToken(Sha256Hex(token), now + ttl_ms);
+  if (!s.ok()) return s;
+  return token;
+}
+
+Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
+                                                   std::string_view user_agent) {
+  static const Status kRefused = Status::PermissionDenied(
+      "this login link is invalid, expired or already used; ask for a new one with "
+      "`hearthd --login-url` or by opening Hearth again");
+  auto parsed = Uuid7::Parse(token);
+  if (!parsed) return kRefused;
+  int64_t now = clock_.NowMs();
+  // The canonical form is hashed, so upper- and lowercase spellings are the same token.
+  auto consumed = store_.ConsumeLoginToken(Sha256Hex(parsed->ToString()), now);
+  if (!consumed.ok()) return consumed.status();
+  if (!*consumed) return kRefused;
+
+  NewSession session;
+  session.cookie_value = RandomHex(kCookieBytes);
+  session.csrf_token = RandomHex(16);
+  session.expires_ms = now + options_.session_absolute_ms;
+  store::SessionRecord record;
+  record.id_hash = Sha256Hex(session.cookie_value);
+  record.csrf_token = session.csrf_token;
+  record.created_ms = now;
+  record.last_seen_ms = now;
+  record.expires_ms = session.expires_ms;
+  record.user_agent = std::string(user_agent.substr(0, kMaxUserAgentBytes));
+  Status s = store_.InsertSession(record);
+  if (!s.ok()) return s;
+  return session;
+}
+
+Result<std::optional<SessionInfo>> Authenticator::Authenticate(std::string_view cookie_value) {
+  if (cookie_value.size() != 2 * kCookieBytes || !IsHex(cookie_value)) {
+    return std::optional<SessionInfo>();
+  }
+  std::string hash = Sha256Hex(cookie_value);
+  // The lookup is by digest, so its timing says nothing about the secret; the final comparison
+  // is constant-time all the same.
+  auto found = store_.FindSession(hash);
+  if (!found.ok()) return found.status();
+  if (!found->has_value() || !ConstantTimeEquals((*found)->id_hash, hash)) {
+    return std::optional<SessionInfo>();
+  }
+  const store::SessionRecord& record = **found;
+  int64_t now = clock_.NowMs();
+  if (now >= record.expires_ms || now - record.last_seen_ms >= options_.session_idle_ms) {
+    Status s = store_.DeleteSession(hash);
+    if (!s.ok()) return s;
+    return std::optional<SessionInfo>();
+  }
+  if (now - record.last_seen_ms >= options_.touch_interval_ms) {
+    Status s = store_.TouchSession(hash, now);
+    if (!s.ok()) return s;
+  }
+  return std::optional<SessionInfo>(SessionInfo{hash, record.csrf_token});
+}
+
+Status Authenticator::RevokeSession(std::string_view cookie_value) {
+  return store_.DeleteSession(Sha256Hex(cookie_value));
+}
+
+Status Authenticator::RevokeAllSessions() { return store_.DeleteAllSessions(); }
+
+Result<int64_t> Authenticator::Sweep() {
+  int64_t now = clock_.NowMs();
+  auto sessions = store_.DeleteExpiredSessions(now, now - options_.session_idle_ms);
+  if (!sessions.ok()) return sessions.status();
+  auto tokens = store_.DeleteExpiredLoginTokens(now);
+  if (!tokens.ok()) return tokens.status();
+  return *sessions + *tokens;
+}
+
+}  // namespace hearth::auth

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace hearth::auth {
+
+struct AuthOptions {
+  int64_t login_token_ttl_ms = 60 * 1000;
+  int64_t max_login_token_ttl_ms = 10 * 60 * 1000;
+  int64_t session_idle_ms = 12 * 60 * 60 * 1000LL;         // signed out after 12 h unused
+  int64_t session_absolute_ms = 7 * 24 * 60 * 60 * 1000LL;  // and after 7 days in any case
+  // last_seen is written at most this often per session, so reads stay reads.
+  int64_t touch_interval_ms = 60 * 1000;
+};
+
+struct NewSession {
+  std::string cookie_value;  // 256 random bits, hex; handed to the browser once, never stored
+  std::string csrf_token;
+  int64_t expires_ms = 0;
+};
+
+struct SessionInfo {
+  std::string id_hash;
+  std::string csrf_token;
+};
+
+// Login tokens and sessions. Tokens and cookie values are secrets: only their SHA-256 digests are
+// stored, so the database file does not hold working credentials. Thread-safe (the store is).
+class Authenticator {
+ public:
+  Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {});
+
+  // A fresh single-use UUIDv7 login token valid for `ttl_ms` (0: the default; clamped to the
+  // maximum). Returns the token text, which the caller shows once.
+  Result<std::string> IssueLoginToken(int64_t ttl_ms = 0);
+
+  // Exchanges a login token for a session. PermissionDenied when the token is malformed,
+  // unknown, already used or expired: the caller shows one message for all, so a page cannot
+  // learn which.
+  Result<NewSession> RedeemLoginToken(std::string_view token, std::string_view user_agent);
+
+  // The session for a cookie value, or nullopt when there is none or it has expired (idle or
+  // absolute). Refreshes last_seen at most every touch_interval_ms.
+  Result<std::optional<SessionInfo>> Authenticate(std::string_view cookie_value);
+
+  Status RevokeSession(std::string_view cookie_value);
+  Status RevokeAllSessions();
+  // Deletes expired sessions and tokens; returns how many rows went.
+  Result<int64_t> Sweep();
+
+  const AuthOptions& options() const { return options_; }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  AuthOptions options_;
+};
+
+}  // namespace hearth::auth

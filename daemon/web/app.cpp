@@ -1,0 +1,489 @@
+#include "web/app.h"
+
+#include <charconv>
+
+#include "auth/request_guard.h"
+#include "http/form.h"
+#include "web/assets.h"
+
+namespace hearth::web {
+namespace {
+
+constexpr std::string_view kCookieName = "hearth_session";
+constexpr std::string_view kNoModelNotice =
+    "Your message is saved. No model is configured yet, so nobody can answer it: Hearth's agent "
+    "and model settings arrive in a later version.";
+constexpr std::string_view kSignInHint =
+    "Open Hearth from your applications menu, or run `hearthd --login-url` in a terminal and "
+    "open the link it prints. Links work once and expire after a minute.";
+
+std::optional<int64_t> ParseId(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+// "UPDATED_MS.ID", as rendered by Views::ConversationItems.
+std::optional<store::ConversationCursor> ParseCursor(std::string_view text) {
+  size_t dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  auto updated = ParseId(text.substr(0, dot));
+  auto id = ParseId(text.substr(dot + 1));
+  if (!updated || !id) return std::nullopt;
+  return store::ConversationCursor{*updated, *id};
+}
+
+int StatusToHttp(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kInvalidArgument: return 400;
+    case Status::Code::kTooLarge: return 413;
+    case Status::Code::kPermissionDenied: return 403;
+    case Status::Code::kBusy: return 503;
+    default: return 500;
+  }
+}
+
+std::string_view AssetType(std::string_view name) {
+  auto ends = [&](std::string_view ext) {
+    return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext;
+  };
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  return "application/octet-stream";
+}
+
+std::string Trimmed(std::string_view text) {
+  size_t b = text.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  size_t e = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(b, e - b + 1));
+}
+
+}  // namespace
+
+struct App::Session {
+  auth::SessionInfo info;
+  std::string cookie;
+};
+
+App::App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Clock& clock,
+         std::unique_ptr<Views> views, AppOptions options)
+    : store_(store),
+      auth_(auth),
+      hub_(hub),
+      clock_(clock),
+      views_(std::move(views)),
+      options_(options) {}
+
+std::vector<std::pair<std::string, std::string>> App::SecurityHeaders() {
+  return {
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+  };
+}
+
+http::Response App::Handle(const http::Request& request) {
+  http::Response response = [&] {
+    if (!auth::IsAllowedHost(request.headers.host, options_.port)) {
+      // A page that rebinds its own DNS name to 127.0.0.1 arrives with its own Host name.
+      return http::Response::Text(
+          421, "Hearth answers only to http://127.0.0.1:" + std::to_string(options_.port) +
+                   "/ (or localhost, [::1]); this request named another host.\n");
+    }
+    if (request.method == "OPTIONS") {
+      // A CORS preflight: answered, but nothing is allowed, so the browser blocks the request.
+      return http::Response::Text(204, "");
+    }
+    if (request.path == "/healthz") {
+      if (request.method != "GET" && request.method != "HEAD") {
+        return http::Response::Text(405, "Use GET.\n").Header("Allow", "GET, HEAD");
+      }
+      return http::Response::Text(200, "ok\n");
+    }
+    if (request.path == "/login") return Login(request);
+
+    auto cookie = http::CookieValue(request.headers.cookie, kCookieName);
+    std::optional<auth::SessionInfo> info;
+    if (cookie) {
+      auto found = auth_.Authenticate(*cookie);
+      if (!found.ok()) return Fail(request, found.status());
+      info = *found;
+    }
+    if (!info) return Unauthorized(request);
+    return Route(request, Session{std::move(*info), std::move(*cookie)});
+  }();
+  bool has_cache_control = false;
+  for (const auto& [name, value] : response.headers) has_cache_control |= name == "Cache-Control";
+  if (!has_cache_control) response.Header("Cache-Control", "no-store");
+  return response;
+}
+
+http::Response App::Route(const http::Request& request, const Session& session) {
+  const std::string& path = request.path;
+  const std::string& method = request.method;
+  if (auth::IsStateChanging(method)) {
+    std::string form_csrf;
+    if (!request.body.empty()) {
+      auto form = http::ParseForm(request.body);
+      if (form.ok()) form_csrf = std::string(http::FormValue(*form, "csrf").value_or(""));
+    }
+    Status s = auth::CheckStateChange(request, options_.port, session.info.csrf_token, form_csrf);
+    if (!s.ok()) return Fail(request, s);
+  }
+  auto only = [&](std::string_view allowed) -> std::optional<http::Response> {
+    if (method == allowed || (allowed == "GET" && method == "HEAD")) return std::nullopt;
+    return http::Response::Text(405, "Use " + std::string(allowed) + ".\n")
+        .Header("Allow", std::string(allowed));
+  };
+  if (path.starts_with("/assets/")) {
+    if (auto r = only("GET")) return *r;
+    return Asset(request);
+  }
+  if (path == "/") {
+    if (auto r = only("GET")) return *r;
+    return Home(request, session, 0);
+  }
+  if (path == "/conversations") {
+    if (method == "POST") return CreateConversation(request);
+    if (auto r = only("GET")) return *r;
+    return ConversationList(request);
+  }
+  if (path.starts_with("/c/")) return ConversationRoute(request, path.substr(3), session);
+  if (path == "/search") {
+    if (auto r = only("GET")) return *r;
+    return Search(request);
+  }
+  if (path == "/settings") {
+    if (method == "POST") return SaveSettings(request, session);
+    if (auto r = only("GET")) return *r;
+    return SettingsPage(request, session, "");
+  }
+  if (path == "/events") {
+    if (auto r = only("GET")) return *r;
+    http::Response r;
+    r.content_type = "text/event-stream";
+    r.stream = hub_.Subscribe();
+    r.stream->Send("hello", "connected");
+    return r;
+  }
+  if (path == "/logout") {
+    if (auto r = only("POST")) return *r;
+    return Logout(request);
+  }
+  if (path == "/sessions/revoke-all") {
+    if (auto r = only("POST")) return *r;
+    return RevokeAll();
+  }
+  return Fail(request, Status::NotFound("there is no page at " + path));
+}
+
+http::Response App::Login(const http::Request& request) {
+  if (request.method != "GET") return http::Response::Text(405, "Use GET.\n").Header("Allow", "GET");
+  auto token = request.Query("token");
+  auto session = auth_.RedeemLoginToken(token.value_or(""), request.headers.user_agent);
+  if (!session.ok()) {
+    int code = StatusToHttp(session.status());
+    return http::Response::Html(code, views_->NoticePage("This login link does not work",
+                                                         session.status().message(), kSignInHint));
+  }
+  int64_t max_age = (session->expires_ms - clock_.NowMs()) / 1000;
+  // 303 so the token leaves the address bar and the history entry.
+  return http::Response::Redirect("/").Header(
+      "Set-Cookie", std::string(kCookieName) + "=" + session->cookie_value +
+                        "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age));
+}
+
+http::Response App::Asset(const http::Request& request) {
+  std::string name = request.path.substr(std::string_view("/assets/").size());
+  std::string embedded;
+  if (name == "htmx.min.js" || name == "sse.js") {
+    embedded = "vendor/" + name;
+  } else {
+    embedded = "static/" + name;
+  }
+  const EmbeddedFile* file = FindEmbeddedFile(embedded);
+  if (file == nullptr || name.find('/') != std::string::npos) {
+    return http::Response::Text(404, "No such asset.\n");
+  }
+  std::string etag = "\"" + views_->asset_version() + "\"";
+  http::Response r;
+  r.content_type = AssetType(name);
+  // URLs carry ?v=<version>, so a cached copy never goes stale.
+  r.Header("Cache-Control", "private, max-age=31536000, immutable");
+  r.Header("ETag", etag);
+  if (request.headers.if_none_match == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.static_body = file->data;
+  return r;
+}
+
+int64_t App::CurrentConversation(const http::Request& request) const {
+  // HX-Current-URL is "http://127.0.0.1:PORT/c/ID" when the page shows a conversation.
+  std::string_view url = request.headers.hx_current_url;
+  size_t pos = url.find("/c/");
+  if (pos == std::string_view::npos) return 0;
+  return ParseId(url.substr(pos + 3)).value_or(0);
+}
+
+std::string App::Theme() {
+  auto theme = store_.GetSetting("theme");
+  if (theme.ok() && theme->has_value()) {
+    const std::string& t = **theme;
+    if (t == "light" || t == "dark") return t;
+  }
+  return "system";
+}
+
+http::Response App::Home(const http::Request& request, const Session& session, int64_t open_id) {
+  (void)session;
+  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
+  if (!list.ok()) return Fail(request, list.status());
+  Html items = views_->ConversationItems(*list, open_id, options_.list_page_size);
+  Html main;
+  std::string title = "Hearth";
+  if (open_id != 0) {
+    auto c = store_.GetConversation(open_id);
+    if (!c.ok()) return Fail(request, c.status());
+    auto messages = store_.ListMessages(open_id, std::nullopt, options_.message_page_size);
+    if (!messages.ok()) return Fail(request, messages.status());
+    main = views_->Conversation(*c, *messages, options_.message_page_size);
+    title = c->title;
+  } else {
+    main = views_->Empty();
+  }
+  return http::Response::Html(200, views_->Page(title, Theme(), items, main, false));
+}
+
+http::Response App::ConversationList(const http::Request& request) {
+  std::optional<store::ConversationCursor> after;
+  if (auto text = request.Query("after")) {
+    after = ParseCursor(*text);
+    if (!after) return Fail(request, Status::InvalidArgument("malformed page cursor"));
+  }
+  auto list = store_.ListConversations(after, options_.list_page_size);
+  if (!list.ok()) return Fail(request, list.status());
+  return Fragment(
+      views_->ConversationItems(*list, CurrentConversation(request), options_.list_page_size));
+}
+
+http::Response App::CreateConversation(const http::Request& request) {
+  auto c = store_.CreateConversation("", clock_.NowMs());
+  if (!c.ok()) return Fail(request, c.status());
+  hub_.Broadcast("conversations", "created");
+  http::Response r = Fragment(views_->Conversation(*c, {}, options_.message_page_size));
+  r.Header("HX-Push-Url", "/c/" + std::to_string(c->id));
+  return r;
+}
+
+http::Response App::ConversationRoute(const http::Request& request, std::string_view rest,
+                                      const Session& session) {
+  size_t slash = rest.find('/');
+  std::string_view id_text = rest.substr(0, slash);
+  std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  auto id = ParseId(id_text);
+  if (!id) return Fail(request, Status::NotFound("there is no conversation " + std::string(id_text)));
+  const std::string& method = request.method;
+  bool get = method == "GET" || method == "HEAD";
+
+  if (action.empty() && get && !request.IsHtmx()) return Home(request, session, *id);
+
+  auto c = store_.GetConversation(*id);
+  if (!c.ok()) return Fail(request, c.status());
+
+  if (action.empty() && get) {
+    auto messages = store_.ListMessages(*id, std::nullopt, options_.message_page_size);
+    if (!messages.ok()) return Fail(request, messages.status());
+    return Fragment(views_->Conversation(*c, *messages, options_.message_page_size))
+        .Header("Vary", "HX-Request");
+  }
+  if (action.empty() && method == "DELETE") {
+    Status s = store_.DeleteConversation(*id);
+    if (!s.ok()) return Fail(request, s);
+    hub_.Broadcast("conversations", "deleted");
+    http::Response r = Fragment(Html{});
+    if (CurrentConversation(request) == *id) {
+      // The open conversation is gone: show the welcome state instead, out of band.
+      r.body += "<main id=\"main\" tabindex=\"-1\" hx-swap-oob=\"true\">" + views_->Empty().html +
+                "</main>";
+      r.Header("HX-Push-Url", "/");
+    }
+    return r;
+  }
+  if (action == "item" && get) {
+    return Fragment(views_->ConversationItem(*c, CurrentConversation(request) == *id));
+  }
+  if (action == "rename" && get) return Fragment(views_->RenameForm(*c));
+  if (action == "rename" && method == "POST") {
+    auto form = http::ParseForm(request.body);
+    if (!form.ok()) return Fail(request, form.status());
+    std::string title = Trimmed(http::FormValue(*form, "title").value_or(""));
+    if (title.empty()) return Fail(request, Status::InvalidArgument("a title cannot be empty"));
+    if (title.size() > 4 * store::kMaxTitleBytes) {
+      return Fail(request, Status::TooLarge("a title can be at most " +
+                                            std::to_string(store::kMaxTitleBytes) + " bytes"));
+    }
+    Status s = store_.RenameConversation(*id, title, clock_.NowMs());
+    if (!s.ok()) return Fail(request, s);
+    auto renamed = store_.GetConversation(*id);
+    if (!renamed.ok()) return Fail(request, renamed.status());
+    hub_.Broadcast("conversations", "renamed");
+    return Fragment(views_->ConversationItem(*renamed, CurrentConversation(request) == *id));
+  }
+  if (action == "delete" && get) return Fragment(views_->DeleteConfirm(*c));
+  if (action == "messages" && method == "POST") {
+    auto form = http::ParseForm(request.body);
+    if (!form.ok()) return Fail(request, form.status());
+    return SendMessage(request, *c, http::FormValue(*form, "content").value_or(""));
+  }
+  if (action == "messages" && get) {
+    std::optional<int64_t> before;
+    if (auto text = request.Query("before")) {
+      before = ParseId(*text);
+      if (!before) return Fail(request, Status::InvalidArgument("malformed message cursor"));
+    }
+    auto messages = store_.ListMessages(*id, before, options_.message_page_size);
+    if (!messages.ok()) return Fail(request, messages.status());
+    Html html;
+    if (!messages->empty() && static_cast<int>(messages->size()) >= options_.message_page_size) {
+      html = views_->EarlierButton(*id, messages->front().id);
+    }
+    html.html += views_->Messages(*messages).html;
+    return Fragment(html);
+  }
+  return http::Response::Text(405, "This method is not allowed here.\n")
+      .Header("Allow", "GET, POST, DELETE");
+}
+
+http::Response App::SendMessage(const http::Request& request, const store::Conversation& c,
+                                std::string_view content) {
+  std::string text(content);
+  // Browsers send CRLF line breaks in form posts.
+  std::string::size_type pos = 0;
+  while ((pos = text.find("\r\n", pos)) != std::string::npos) text.erase(pos, 1);
+  if (Trimmed(text).empty()) return Fail(request, Status::InvalidArgument("the message is empty"));
+  auto message = store_.AddMessage(c.id, "user", text, clock_.NowMs());
+  if (!message.ok()) return Fail(request, message.status());
+  hub_.Broadcast("conversations", "message");
+  Html html = views_->Messages({*message});
+  html.html += views_->NoticeMessage(kNoModelNotice).html;
+  return Fragment(html);
+}
+
+http::Response App::Search(const http::Request& request) {
+  std::string query = Trimmed(request.Query("q").value_or(""));
+  if (query.size() > options_.max_query_bytes) {
+    return Fail(request, Status::TooLarge("a search can be at most " +
+                                          std::to_string(options_.max_query_bytes) + " bytes"));
+  }
+  if (query.empty()) return Fragment(Html{});
+  auto hits = store_.Search(query, options_.search_limit);
+  if (!hits.ok()) return Fail(request, hits.status());
+  return Fragment(views_->SearchResults(query, *hits));
+}
+
+http::Response App::SettingsPage(const http::Request& request, const Session& session,
+                                 std::string_view saved) {
+  auto stats = store_.GetStats();
+  if (!stats.ok()) return Fail(request, stats.status());
+  StatusInfo info;
+  info.version = HEARTH_VERSION;
+  info.address = "http://127.0.0.1:" + std::to_string(options_.port) + "/";
+  info.socket_from_systemd = options_.socket_from_systemd;
+  info.started_ms = options_.started_ms;
+  info.db_path = store_.path();
+  info.stats = *stats;
+  Html main = views_->Settings(info, Theme(), saved);
+  if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
+  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
+  if (!list.ok()) return Fail(request, list.status());
+  (void)session;
+  Html items = views_->ConversationItems(*list, 0, options_.list_page_size);
+  return http::Response::Html(200, views_->Page("Settings", Theme(), items, main, true))
+      .Header("Vary", "HX-Request");
+}
+
+http::Response App::SaveSettings(const http::Request& request, const Session& session) {
+  auto form = http::ParseForm(request.body);
+  if (!form.ok()) return Fail(request, form.status());
+  std::string theme(http::FormValue(*form, "theme").value_or(""));
+  if (theme != "system" && theme != "light" && theme != "dark") {
+    return Fail(request, Status::InvalidArgument("theme must be system, light or dark"));
+  }
+  Status s = store_.SetSetting("theme", theme);
+  if (!s.ok()) return Fail(request, s);
+  // The theme is an attribute of <html>: reload the page so it applies everywhere.
+  return SettingsPage(request, session, "Saved.").Header("HX-Refresh", "true");
+}
+
+http::Response App::Logout(const http::Request& request) {
+  auto cookie = http::CookieValue(request.headers.cookie, kCookieName);
+  if (cookie) {
+    Status s = auth_.RevokeSession(*cookie);
+    if (!s.ok()) return Fail(request, s);
+  }
+  http::Response r = http::Response::Text(200, "Signed out.\n");
+  r.Header("Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.Header("HX-Redirect", "/");
+  return r;
+}
+
+http::Response App::RevokeAll() {
+  Status s = auth_.RevokeAllSessions();
+  if (!s.ok()) return http::Response::Text(500, s.message() + "\n");
+  hub_.Broadcast("signed-out", "all");
+  http::Response r = http::Response::Text(200, "Every session is signed out.\n");
+  r.Header("Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.Header("HX-Redirect", "/");
+  return r;
+}
+
+http::Response App::Unauthorized(const http::Request& request) {
+  if (request.IsHtmx() || request.path == "/events" || request.path.starts_with("/assets/")) {
+    // The page is stale (signed out elsewhere, or the session expired): reload it, which shows
+    // the sign-in page below.
+    return http::Response::Text(401, "Sign in to Hearth first.\n").Header("HX-Refresh", "true");
+  }
+  return http::Response::Html(
+      401, views_->NoticePage("Hearth needs you to sign in",
+                              "This browser has no Hearth session, or it expired.", kSignInHint));
+}
+
+http::Response App::Fail(const http::Request& request, const Status& status) {
+  int code = StatusToHttp(status);
+  std::string heading;
+  switch (code) {
+    case 400: heading = "That request was malformed."; break;
+    case 403: heading = "Refused."; break;
+    case 404: heading = "Not found."; break;
+    case 413: heading = "Too large."; break;
+    case 503: heading = "Busy."; break;
+    default: heading = "Something went wrong.";
+  }
+  std::string text = status.message();
+  if (code == 503) text += " Try again in a moment.";
+  if (request.IsHtmx()) {
+    http::Response r = http::Response::Html(code, views_->Error(heading, text).html);
+    r.Header("HX-Retarget", "#errors").Header("HX-Reswap", "innerHTML");
+    return r;
+  }
+  if (request.method == "GET") {
+    return http::Response::Html(code, views_->NoticePage(heading, text, ""));
+  }
+  return http::Response::Text(code, heading + " " + text + "\n");
+}
+
+http::Response App::Fragment(const Html& html) { return http::Response::Html(200, html.html); }
+
+}  // namespace hearth::web

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "auth/authenticator.h"
+#include "base/clock.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "web/event_hub.h"
+#include "web/views.h"
+
+namespace hearth::web {
+
+struct AppOptions {
+  uint16_t port = 0;  // the bound port: Host and Origin must name it
+  bool socket_from_systemd = false;
+  int64_t started_ms = 0;
+  int list_page_size = 50;
+  int message_page_size = 100;
+  int search_limit = 20;
+  size_t max_query_bytes = 200;
+};
+
+// The web application: security checks, routing and handlers. Every request passes, in order:
+// the Host check (DNS rebinding), CORS preflight (answered without granting anything), the public
+// endpoints (/healthz, /login), the session check, and for state-changing methods the Origin and
+// CSRF checks. Thread-safe: called concurrently by the HTTP server's threads.
+class App final : public http::Handler {
+ public:
+  App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Clock& clock,
+      std::unique_ptr<Views> views, AppOptions options);
+
+  http::Response Handle(const http::Request& request) override;
+
+  // Headers every response carries, for http::Server::Options::common_headers.
+  static std::vector<std::pair<std::string, std::string>> SecurityHeaders();
+
+ private:
+  struct Session;
+  http::Response Route(const http::Request& request, const Session& session);
+  http::Response Login(const http::Request& request);
+  http::Response Asset(const http::Request& request);
+  http::Response Home(const http::Request& request, const Session& session, int64_t open_id);
+  http::Response ConversationList(const http::Request& request);
+  http::Response CreateConversation(const http::Request& request);
+  http::Response ConversationRoute(const http::Request& request, std::string_view rest,
+                                   const Session& session);
+  http::Response SendMessage(const http::Request& request, const store::Conversation& c,
+                             std::string_view content);
+  http::Response Search(const http::Request& request);
+  http::Response SettingsPage(const http::Request& request, const Session& session,
+                              std::string_view saved);
+  http::Response SaveSettings(const http::Request& request, const Session& session);
+  http::Response Logout(const http::Request& request);
+  http::Response RevokeAll();
+
+  http::Response Unauthorized(const http::Request& request);
+  http::Response Fail(const http::Request& request, const Status& status);
+  http::Response Fragment(const Html& html);
+  int64_t CurrentConversation(const http::Request& request) const;
+  std::string Theme();
+
+  store::Store& store_;
+  auth::Authenticator& auth_;
+  EventHub& hub_;
+  const Clock& clock_;
+  std::unique_ptr<Views> views_;
+  AppOptions options_;
+};
+
+}  // namespace hearth::web

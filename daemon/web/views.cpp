@@ -1,0 +1,215 @@
+#include "web/views.h"
+
+#include <ctime>
+
+#include "base/sha256.h"
+#include "web/assets.h"
+
+namespace hearth::web {
+namespace {
+
+constexpr std::string_view kTemplateNames[] = {
+    "page",       "notice_page",    "conversation_item", "load_more",   "rename_form",
+    "delete_confirm", "empty",      "conversation",      "earlier",     "message",
+    "notice_message", "search_hit", "search_results",    "settings",    "error",
+};
+
+std::string Selected(bool yes) { return yes ? "selected" : ""; }
+
+std::string HumanBytes(int64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) {
+    std::snprintf(buf, sizeof buf, "%lld bytes", static_cast<long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
+  return buf;
+}
+
+const char* RoleLabel(std::string_view role) {
+  if (role == "user") return "You";
+  if (role == "assistant") return "Assistant";
+  if (role == "tool") return "Tool";
+  return "System";
+}
+
+}  // namespace
+
+std::string IsoTime(int64_t unix_ms) {
+  time_t t = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string ShortTime(int64_t unix_ms) {
+  time_t t = static_cast<time_t>(unix_ms / 1000);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+Result<std::unique_ptr<Views>> Views::Load() {
+  std::unique_ptr<Views> views(new Views());
+  for (std::string_view name : kTemplateNames) {
+    std::string file = "templates/" + std::string(name) + ".html";
+    const EmbeddedFile* f = FindEmbeddedFile(file);
+    if (f == nullptr) return Status::Internal("template " + file + " is not embedded");
+    auto t = Template::Parse(file, f->data);
+    if (!t.ok()) return t.status();
+    views->templates_.emplace_back(std::string(name), std::move(*t));
+  }
+  std::string all;
+  for (size_t i = 0; i < kEmbeddedFileCount; ++i) all += Sha256Hex(kEmbeddedFiles[i].data);
+  views->asset_version_ = Sha256Hex(all).substr(0, 12);
+  return views;
+}
+
+const Template& Views::Get(std::string_view name) const {
+  for (const auto& [n, t] : templates_) {
+    if (n == name) return t;
+  }
+  // Load() checked every name in kTemplateNames; anything else is a programming error.
+  std::abort();
+}
+
+std::string Views::Page(std::string_view title, std::string_view theme, const Html& items,
+                        const Html& main, bool settings_current) const {
+  return Get("page").Render({{"title", title},
+                             {"theme", theme},
+                             {"v", asset_version_},
+                             {"items", items},
+                             {"main", main},
+                             {"settings_current", Html{settings_current ? "aria-current=\"page\"" : ""}}});
+}
+
+std::string Views::NoticePage(std::string_view heading, std::string_view text,
+                              std::string_view hint) const {
+  return Get("notice_page")
+      .Render({{"heading", heading}, {"text", text}, {"hint", hint}, {"v", asset_version_}});
+}
+
+Html Views::ConversationItem(const store::Conversation& c, bool current) const {
+  std::string id = std::to_string(c.id);
+  std::string count = std::to_string(c.message_count);
+  return Html{Get("conversation_item")
+                  .Render({{"id", id},
+                           {"title", c.title},
+                           {"count", count},
+                           {"current", current ? "page" : "false"}})};
+}
+
+Html Views::ConversationItems(const std::vector<store::Conversation>& conversations,
+                              int64_t current_id, int page_size) const {
+  Html out;
+  for (const auto& c : conversations) out.html += ConversationItem(c, c.id == current_id).html;
+  if (!conversations.empty() && static_cast<int>(conversations.size()) >= page_size) {
+    const auto& last = conversations.back();
+    std::string after = std::to_string(last.updated_ms) + "." + std::to_string(last.id);
+    Get("load_more").RenderTo(out.html, {{"after", after}});
+  }
+  return out;
+}
+
+Html Views::RenameForm(const store::Conversation& c) const {
+  std::string id = std::to_string(c.id);
+  return Html{Get("rename_form").Render({{"id", id}, {"title", c.title}})};
+}
+
+Html Views::DeleteConfirm(const store::Conversation& c) const {
+  std::string id = std::to_string(c.id);
+  std::string count = std::to_string(c.message_count);
+  return Html{Get("delete_confirm").Render({{"id", id}, {"title", c.title}, {"count", count}})};
+}
+
+Html Views::Empty() const { return Html{Get("empty").Render({})}; }
+
+Html Views::Messages(const std::vector<store::Message>& messages) const {
+  Html out;
+  const Template& t = Get("message");
+  for (const auto& m : messages) {
+    std::string id = std::to_string(m.id);
+    t.RenderTo(out.html, {{"id", id},
+                          {"role", m.role},
+                          {"who", RoleLabel(m.role)},
+                          {"iso", IsoTime(m.created_ms)},
+                          {"time", ShortTime(m.created_ms)},
+                          {"content", m.content}});
+  }
+  return out;
+}
+
+Html Views::EarlierButton(int64_t conversation_id, int64_t before_id) const {
+  std::string id = std::to_string(conversation_id);
+  std::string before = std::to_string(before_id);
+  return Html{Get("earlier").Render({{"id", id}, {"before", before}})};
+}
+
+Html Views::Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
+                         int page_size) const {
+  std::string id = std::to_string(c.id);
+  Html earlier;
+  if (!messages.empty() && static_cast<int>(messages.size()) >= page_size) {
+    earlier = EarlierButton(c.id, messages.front().id);
+  }
+  return Html{Get("conversation")
+                  .Render({{"id", id},
+                           {"title", c.title},
+                           {"earlier", earlier},
+                           {"messages", Messages(messages)}})};
+}
+
+Html Views::NoticeMessage(std::string_view text) const {
+  return Html{Get("notice_message").Render({{"text", text}})};
+}
+
+Html Views::SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const {
+  Html list;
+  const Template& t = Get("search_hit");
+  for (const auto& hit : hits) {
+    std::string cid = std::to_string(hit.conversation_id);
+    std::string mid = std::to_string(hit.message_id);
+    t.RenderTo(list.html, {{"cid", cid},
+                           {"mid", mid},
+                           {"title", hit.conversation_title},
+                           {"snippet", Html{HighlightSnippet(hit.snippet)}}});
+  }
+  std::string summary =
+      hits.empty() ? "No messages match “" + std::string(query) + "”."
+                   : std::to_string(hits.size()) +
+                         (hits.size() == 1 ? " message matches “" : " messages match “") + std::string(query) + "”.";
+  return Html{Get("search_results").Render({{"summary", summary}, {"hits", list}})};
+}
+
+Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_view saved) const {
+  return Html{Get("settings").Render({
+      {"theme_system", Html{Selected(theme == "system")}},
+      {"theme_light", Html{Selected(theme == "light")}},
+      {"theme_dark", Html{Selected(theme == "dark")}},
+      {"saved", saved},
+      {"version", s.version},
+      {"address", s.address},
+      {"socket", s.socket_from_systemd ? "passed by systemd (socket activation)"
+                                       : "bound by hearthd on a port the kernel picked"},
+      {"started_iso", IsoTime(s.started_ms)},
+      {"started", ShortTime(s.started_ms)},
+      {"db_path", s.db_path},
+      {"db_size", HumanBytes(s.stats.file_bytes)},
+      {"schema", std::to_string(s.stats.schema_version)},
+      {"conversations", std::to_string(s.stats.conversations)},
+      {"messages", std::to_string(s.stats.messages)},
+      {"sessions", std::to_string(s.stats.sessions)},
+  })};
+}
+
+Html Views::Error(std::string_view heading, std::string_view text) const {
+  return Html{Get("error").Render({{"heading", heading}, {"text", text}})};
+}
+
+}  // namespace hearth::web

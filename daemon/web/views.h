@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/store.h"
+#include "web/html.h"
+
+namespace hearth::web {
+
+// What the status section of the settings page shows.
+struct StatusInfo {
+  std::string version;
+  std::string address;
+  bool socket_from_systemd = false;
+  int64_t started_ms = 0;
+  std::string db_path;
+  store::Stats stats;
+};
+
+// Renders every page and fragment from the embedded templates. Holds no state besides the parsed
+// templates, so it is thread-safe. All text from users or the database is escaped here.
+class Views {
+ public:
+  // Parses every template; fails if one is missing or malformed (a build defect).
+  static Result<std::unique_ptr<Views>> Load();
+
+  // A full page: the sidebar with `items`, and `main` in the main area.
+  std::string Page(std::string_view title, std::string_view theme, const Html& items,
+                   const Html& main, bool settings_current) const;
+  // A standalone notice page (401, 403, 404, signed out).
+  std::string NoticePage(std::string_view heading, std::string_view text,
+                         std::string_view hint) const;
+
+  // Conversation list items; adds a "show older" item when the page is full.
+  Html ConversationItems(const std::vector<store::Conversation>& conversations,
+                         int64_t current_id, int page_size) const;
+  Html ConversationItem(const store::Conversation& c, bool current) const;
+  Html RenameForm(const store::Conversation& c) const;
+  Html DeleteConfirm(const store::Conversation& c) const;
+
+  Html Empty() const;
+  Html Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
+                    int page_size) const;
+  Html Messages(const std::vector<store::Message>& messages) const;
+  // A "show earlier" item, for when older messages than `messages` exist.
+  Html EarlierButton(int64_t conversation_id, int64_t before_id) const;
+  Html NoticeMessage(std::string_view text) const;
+  Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
+  Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved) const;
+  Html Error(std::string_view heading, std::string_view text) const;
+
+  // Cache-busting version of the embedded assets, used in their URLs.
+  const std::string& asset_version() const { return asset_version_; }
+
+ private:
+  Views() = default;
+  const Template& Get(std::string_view name) const;
+
+  std::vector<std::pair<std::string, Template>> templates_;
+  std::string asset_version_;
+};
+
+// "2026-11-23T09:30:00Z" and "09:30" (local time) for a Unix time in milliseconds.
+std::string IsoTime(int64_t unix_ms);
+std::string ShortTime(int64_t unix_ms);
+
+}  // namespace hearth::web
