@@ -1,0 +1,154 @@
+// Hearth: UI behaviour only (keys, focus, scrolling). Every state change is an htmx request
+// answered by the server with HTML; nothing here decides what the page shows.
+// Runs under CSP script-src 'self': no eval, no inline handlers, no element.style.
+(function () {
+  'use strict';
+
+  function messagesList() {
+    return document.getElementById('messages');
+  }
+
+  // Shows the newest message: scrolls the list when it is its own scroll box (wide windows),
+  // and brings the composer into view when the whole page scrolls (narrow windows).
+  function scrollToNewest() {
+    var list = messagesList();
+    if (!list) return;
+    list.scrollTop = list.scrollHeight;
+    var composer = document.getElementById('composer');
+    if (composer && typeof composer.scrollIntoView === 'function') {
+      composer.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  function isFocusLost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.contains(active);
+  }
+
+  // Enter sends, Shift+Enter adds a line; never interrupt an input method's composition.
+  document.addEventListener('keydown', function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+
+    if (event.key === 'Enter' && target.id === 'composer-input') {
+      if (event.shiftKey || event.altKey || event.isComposing || event.keyCode === 229) return;
+      var form = target.form;
+      if (!form) return;
+      event.preventDefault();
+      if (typeof form.requestSubmit === 'function') {
+        form.requestSubmit();
+      } else {
+        form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      }
+      return;
+    }
+
+    if (event.key === 'Escape' && !event.isComposing) {
+      var scope = target.closest('.rename, .confirming');
+      if (!scope) return;
+      var cancel = scope.querySelector('[data-cancel]');
+      if (cancel) {
+        event.preventDefault();
+        cancel.click();
+      }
+    }
+  });
+
+  // Dismissing an error removes its box, and keeps keyboard focus somewhere sensible.
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var dismiss = target.closest('[data-dismiss]');
+    if (!dismiss) return;
+    var box = dismiss.closest('.error-box');
+    if (!box) return;
+    box.remove();
+    if (isFocusLost()) {
+      var input = document.getElementById('composer-input');
+      var main = document.getElementById('main');
+      if (input) input.focus();
+      else if (main) main.focus({ preventScroll: true });
+    }
+  });
+
+  // Keyboard users who open Rename or Delete on an item come back to the same button when the
+  // plain item returns (Cancel, Escape, Save).
+  var returnFocus = null;
+
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!(elt instanceof Element)) return;
+    var item = elt.closest('.conversation-item');
+    var path = elt.getAttribute('hx-get');
+    if (item && item.id && path && /\/(rename|delete)$/.test(path)) {
+      returnFocus = { id: item.id, path: path };
+    }
+  });
+
+  document.addEventListener('htmx:afterRequest', function (event) {
+    var detail = event.detail || {};
+    var elt = detail.elt;
+    if (!detail.successful || !(elt instanceof Element)) return;
+    var composer = elt.closest('#composer');
+    if (composer) {
+      composer.reset();
+      scrollToNewest();
+    }
+  });
+
+  document.addEventListener('htmx:afterSwap', function (event) {
+    var target = event.detail && event.detail.target;
+    if (!(target instanceof Element)) return;
+
+    if (target.id === 'main') {
+      var input = document.getElementById('composer-input');
+      if (input) {
+        input.focus({ preventScroll: true });
+      } else if (isFocusLost()) {
+        target.focus({ preventScroll: true });
+      }
+      scrollToNewest();
+      return;
+    }
+
+    if (target.id === 'messages') {
+      scrollToNewest();
+    }
+  });
+
+  document.addEventListener('htmx:afterSettle', function () {
+    if (!returnFocus) return;
+    var item = document.getElementById(returnFocus.id);
+    if (item && item.matches('.editing, .confirming')) return;  // still open: wait for it
+    var wanted = returnFocus.path;
+    returnFocus = null;
+    if (!isFocusLost()) return;
+    if (item) {
+      var buttons = item.querySelectorAll('button[hx-get]');
+      for (var i = 0; i < buttons.length; i++) {
+        if (buttons[i].getAttribute('hx-get') === wanted) {
+          buttons[i].focus();
+          return;
+        }
+      }
+      var link = item.querySelector('a');
+      if (link) link.focus();
+      return;
+    }
+    // The item was deleted: continue at the list, or at "New conversation".
+    var next = document.querySelector('#conversation-list .conversation-item > a') ||
+               document.querySelector('.new-conversation');
+    if (next) next.focus();
+  });
+
+  // A full page load of a conversation opens at its newest message.
+  function onLoad() {
+    var list = messagesList();
+    if (list) list.scrollTop = list.scrollHeight;
+  }
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', onLoad);
+  } else {
+    onLoad();
+  }
+})();
