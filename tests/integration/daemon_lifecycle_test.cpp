@@ -1,0 +1,140 @@
+// hearthd started as systemd would start it: readiness, port publication, shutdown, restart.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "harness.h"
+
+namespace hearth::testing {
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(DaemonWithSystemdSocket, ServesOnThePassedSocketAndSaysReadyWithItsPort) {
+  UserDirs dirs;
+  Daemon daemon(dirs);
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  std::string all;
+  for (const auto& n : daemon.notifications()) all += n + "\n";
+  EXPECT_NE(all.find("STATUS=Listening on http://127.0.0.1:" + std::to_string(daemon.port())),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(Slurp(dirs.runtime_dir() + "/port"), std::to_string(daemon.port()) + "\n");
+  EXPECT_NE(daemon.Stderr().find("socket from systemd"), std::string::npos);
+
+  Client client(daemon.port());
+  HttpResponse health = client.Get("/healthz", {{"HX-Request", ""}});
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  ExitStatus exit = daemon.Terminate();
+  EXPECT_TRUE(exit.exited);
+  EXPECT_EQ(exit.code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dirs.runtime_dir() + "/port"));
+}
+
+TEST(DaemonWithoutSystemd, BindsALoopbackPortItselfAndPublishesIt) {
+  UserDirs dirs;
+  Daemon daemon(dirs, {.pass_socket = false, .args = {}});
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  ASSERT_NE(daemon.port(), 0);
+  EXPECT_NE(daemon.Stderr().find("listening on http://127.0.0.1:" + std::to_string(daemon.port())),
+            std::string::npos);
+  EXPECT_EQ(Client(daemon.port()).Get("/healthz").status, 200);
+  EXPECT_EQ(daemon.Terminate().code, 0);
+}
+
+TEST(DaemonFiles, AreCreatedPrivate) {
+  UserDirs dirs;
+  Daemon daemon(dirs);
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  struct stat st;
+  ASSERT_EQ(stat(dirs.data_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat(dirs.db_path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(dirs.runtime_dir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(daemon.Terminate().code, 0);
+}
+
+TEST(SecondDaemon, RefusesToStartAndNamesTheRunningOne) {
+  UserDirs dirs;
+  Daemon first(dirs);
+  ASSERT_TRUE(first.WaitReady()) << first.Stderr();
+  Daemon second(dirs);
+  EXPECT_FALSE(second.WaitReady());
+  ExitStatus exit = second.WaitExit();
+  EXPECT_TRUE(exit.exited);
+  EXPECT_EQ(exit.code, 1);
+  EXPECT_NE(second.Stderr().find("already running"), std::string::npos) << second.Stderr();
+  // The first one is unharmed.
+  EXPECT_EQ(Client(first.port()).Get("/healthz").status, 200);
+  EXPECT_EQ(first.Terminate().code, 0);
+}
+
+TEST(LoginUrlCommand, SaysClearlyWhenTheDaemonIsNotRunning) {
+  UserDirs dirs;
+  RunResult r = RunHearthd(dirs, {"--login-url"});
+  EXPECT_TRUE(r.status.exited);
+  EXPECT_EQ(r.status.code, 3);
+  EXPECT_NE(r.err.find("not running"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(LoginUrlCommand, RefusesABadTtl) {
+  UserDirs dirs;
+  RunResult r = RunHearthd(dirs, {"--login-url", "--ttl", "100000"});
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_NE(r.err.find("--ttl"), std::string::npos);
+}
+
+TEST(Sigterm, EndsAnOpenEventStreamAndExitsCleanly) {
+  UserDirs dirs;
+  Daemon daemon(dirs);
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  Client client(daemon.port());
+  ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
+  EventReader events(daemon.port(), client.cookie());
+  ASSERT_TRUE(events.ok());
+  ASSERT_TRUE(events.WaitFor("event: hello"));
+
+  daemon.Signal(SIGTERM);
+  EXPECT_TRUE(events.WaitClosed()) << "the stream stayed open after SIGTERM";
+  ExitStatus exit = daemon.WaitExit();
+  EXPECT_TRUE(exit.exited);
+  EXPECT_EQ(exit.code, 0) << daemon.Stderr();
+  EXPECT_NE(daemon.Stderr().find("stopped"), std::string::npos);
+}
+
+TEST(Restart, KeepsConversationsAndSessions) {
+  UserDirs dirs;
+  std::string cookie;
+  {
+    Daemon daemon(dirs);
+    ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+    Client client(daemon.port());
+    ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
+    ASSERT_EQ(client.Post("/conversations", "").status, 200);
+    ASSERT_EQ(client.Post("/c/1/messages", "content=" + FormEncode("remember the lighthouse")).status,
+              200);
+    cookie = client.cookie();
+    ASSERT_EQ(daemon.Terminate().code, 0);
+  }
+  Daemon daemon(dirs);
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  HttpResponse page = SendRaw(daemon.port(), "GET /c/1 HTTP/1.1\r\nHost: 127.0.0.1:" +
+                                                 std::to_string(daemon.port()) + "\r\nCookie: " +
+                                                 cookie + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("remember the lighthouse"), std::string::npos);
+  EXPECT_EQ(daemon.Terminate().code, 0);
+}
+
+}  // namespace
+}  // namespace hearth::testing

@@ -1,0 +1,150 @@
+// Test harness: runs the real hearthd the way systemd does (socket activation, NOTIFY_SOCKET) and
+// talks HTTP to it over raw sockets, so tests control every byte a browser or an attacker sends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/fd.h"
+
+namespace hearth::testing {
+
+using Clock = std::chrono::steady_clock;
+inline constexpr std::chrono::seconds kDeadline{20};
+
+// A private directory tree standing in for one user's XDG directories.
+class UserDirs {
+ public:
+  UserDirs();
+  ~UserDirs();
+  const std::string& root() const { return root_; }
+  std::string data_dir() const { return root_ + "/data/hearth"; }
+  std::string db_path() const { return data_dir() + "/hearth.db"; }
+  std::string runtime_dir() const { return root_ + "/run/hearth"; }
+  std::vector<std::string> Env() const;  // XDG_* and HOME
+
+ private:
+  std::string root_;
+};
+
+struct ExitStatus {
+  bool exited = false;  // false: killed by a signal (or still running at the deadline)
+  int code = -1;        // exit code, or the signal number
+};
+
+// One hearthd process. Destruction kills it (SIGKILL) if a test left it running.
+class Daemon {
+ public:
+  struct Options {
+    bool pass_socket = true;  // emulate systemd socket activation on fd 3
+    std::vector<std::string> args;
+  };
+
+  // Starts hearthd for `dirs`; does not wait for readiness.
+  Daemon(const UserDirs& dirs, Options options);
+  Daemon(const UserDirs& dirs) : Daemon(dirs, Options{}) {}
+  ~Daemon();
+
+  // Waits for READY=1 on the notify socket. Returns false if the process exited first or the
+  // deadline passed. Every datagram received is kept in notifications().
+  bool WaitReady();
+  // Waits for the process to exit (without signalling it).
+  ExitStatus WaitExit(std::chrono::milliseconds timeout = kDeadline);
+  // SIGTERM, then waits for the exit.
+  ExitStatus Terminate();
+  void Signal(int sig);
+
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+  const std::vector<std::string>& notifications() const { return notifications_; }
+  std::string Stderr() const;  // everything the daemon logged so far
+
+  // Runs `hearthd --login-url` against this daemon and returns the URL's path and query.
+  std::string LoginPath();
+
+ private:
+  const UserDirs& dirs_;
+  pid_t pid_ = -1;
+  UniqueFd pidfd_;
+  UniqueFd notify_;
+  std::string notify_path_;
+  std::string stderr_path_;
+  uint16_t port_ = 0;
+  std::vector<std::string> notifications_;
+  std::optional<ExitStatus> exit_;
+};
+
+// Runs hearthd with `args` to completion and captures stdout and the exit status.
+struct RunResult {
+  ExitStatus status;
+  std::string out;
+  std::string err;
+};
+RunResult RunHearthd(const UserDirs& dirs, const std::vector<std::string>& args);
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased; repeated headers joined by "\n"
+  std::string body;
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// Sends `raw` (a complete HTTP request) on a new connection and reads the response to EOF.
+// Returns status 0 if the connection failed or closed without a response.
+HttpResponse SendRaw(uint16_t port, const std::string& raw);
+
+// A browser-like client: correct Host and Origin, htmx headers, the session cookie.
+class Client {
+ public:
+  explicit Client(uint16_t port) : port_(port) {}
+
+  // Exchanges a login path ("/login?token=...") for a session cookie; returns the response.
+  HttpResponse Login(const std::string& login_path);
+  bool signed_in() const { return !cookie_.empty(); }
+  const std::string& cookie() const { return cookie_; }
+
+  HttpResponse Get(const std::string& path, std::map<std::string, std::string> headers = {});
+  HttpResponse Post(const std::string& path, const std::string& form_body,
+                    std::map<std::string, std::string> headers = {});
+  HttpResponse Request(const std::string& method, const std::string& path,
+                       std::map<std::string, std::string> headers, const std::string& body);
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  uint16_t port_;
+  std::string cookie_;
+};
+
+// Percent-encodes form values.
+std::string FormEncode(const std::string& text);
+
+// An open Server-Sent Events connection, read incrementally.
+class EventReader {
+ public:
+  EventReader(uint16_t port, const std::string& cookie);
+  bool ok() const { return fd_.valid() && status_ == 200; }
+  // Reads until `needle` appears in the stream or the deadline passes.
+  bool WaitFor(const std::string& needle, std::chrono::milliseconds timeout = kDeadline);
+  // Reads until the server closes the stream; true if it did before the deadline.
+  bool WaitClosed(std::chrono::milliseconds timeout = kDeadline);
+  const std::string& received() const { return received_; }
+
+ private:
+  bool ReadSome(Clock::time_point deadline);
+  UniqueFd fd_;
+  int status_ = 0;
+  std::string received_;
+  bool closed_ = false;
+};
+
+}  // namespace hearth::testing
