@@ -306,10 +306,11 @@ RunResult RunHearthd(const UserDirs& dirs, const std::vector<std::string>& args)
   return r;
 }
 
-HttpResponse SendRaw(uint16_t port, const std::string& raw) {
+HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close) {
   HttpResponse r;
   UniqueFd fd = Connect(port);
   if (!fd.valid() || !SendAll(fd.get(), raw)) return r;
+  if (half_close) shutdown(fd.get(), SHUT_WR);
   auto deadline = Clock::now() + kDeadline;
   std::string data;
   char buf[16384];

@@ -100,8 +100,9 @@ struct HttpResponse {
 };
 
 // Sends `raw` (a complete HTTP request) on a new connection and reads the response to EOF.
-// Returns status 0 if the connection failed or closed without a response.
-HttpResponse SendRaw(uint16_t port, const std::string& raw);
+// Returns status 0 if the connection failed or closed without a response. With `half_close`,
+// the sending side is shut down afterwards, as a client that has nothing more to say.
+HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close = false);
 
 // A browser-like client: correct Host and Origin, htmx headers, the session cookie.
 class Client {

@@ -1,0 +1,248 @@
+// Every attack a web page on the same machine can mount against the loopback port.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace hearth::testing {
+namespace {
+
+class SignedInDaemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_ = std::make_unique<Daemon>(dirs_);
+    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
+    port_ = daemon_->port();
+    client_ = std::make_unique<Client>(port_);
+    ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
+  }
+  void TearDown() override {
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Terminate().code, 0) << daemon_->Stderr();
+    }
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  // How many conversations the list shows: refused requests must not have created any.
+  size_t ConversationCount() {
+    std::string body = client_->Get("/conversations").body;
+    size_t n = 0;
+    for (size_t pos = body.find("class=\"conversation-item\""); pos != std::string::npos;
+         pos = body.find("class=\"conversation-item\"", pos + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+  UserDirs dirs_;
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<Client> client_;
+  uint16_t port_ = 0;
+};
+
+using LoginToken = SignedInDaemon;
+using WithoutSession = SignedInDaemon;
+using HostHeader = SignedInDaemon;
+using StateChangingRequest = SignedInDaemon;
+using EveryResponse = SignedInDaemon;
+using OversizedOrMalformedInput = SignedInDaemon;
+
+TEST_F(LoginToken, GivesAStrictHttpOnlyCookieAndRedirectsTheTokenOutOfTheAddressBar) {
+  Client browser(port_);
+  HttpResponse r = browser.Login(daemon_->LoginPath());
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(r.Header("location"), "/");
+  std::string cookie = r.Header("set-cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(browser.Get("/", {{"HX-Request", ""}}).status, 200);
+}
+
+TEST_F(LoginToken, WorksOnlyOnce) {
+  std::string path = daemon_->LoginPath();
+  Client first(port_), second(port_);
+  EXPECT_EQ(first.Login(path).status, 303);
+  HttpResponse again = second.Login(path);
+  EXPECT_EQ(again.status, 403);
+  EXPECT_TRUE(again.Header("set-cookie").empty());
+  EXPECT_NE(again.body.find("hearthd --login-url"), std::string::npos);
+}
+
+TEST_F(LoginToken, RefusesMadeUpAndMalformedTokens) {
+  Client browser(port_);
+  EXPECT_EQ(browser.Login("/login?token=0189abcd-ef12-7abc-8def-0123456789ab").status, 403);
+  EXPECT_EQ(browser.Login("/login?token=../../etc/passwd").status, 403);
+  EXPECT_EQ(browser.Login("/login").status, 403);
+  EXPECT_FALSE(browser.signed_in());
+}
+
+TEST_F(WithoutSession, APageLoadGetsA401PageThatSaysHowToOpenHearth) {
+  Client stranger(port_);
+  HttpResponse r = stranger.Get("/", {{"HX-Request", ""}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.Header("content-type").find("text/html"), std::string::npos);
+  EXPECT_NE(r.body.find("hearthd --login-url"), std::string::npos);
+}
+
+TEST_F(WithoutSession, EveryOtherEndpointIsRefused) {
+  Client stranger(port_);
+  for (const char* path : {"/conversations", "/c/1", "/search?q=a", "/settings", "/events",
+                           "/assets/app.css", "/assets/htmx.min.js", "/nope"}) {
+    EXPECT_EQ(stranger.Get(path).status, 401) << path;
+  }
+  EXPECT_EQ(stranger.Post("/conversations", "").status, 401);
+  EXPECT_EQ(ConversationCount(), 0u);
+}
+
+TEST_F(WithoutSession, AForgedOrRevokedCookieIsRefused) {
+  Client forger(port_);
+  HttpResponse r = forger.Get("/conversations", {{"Cookie", "hearth_session=" + std::string(64, 'a')}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(client_->Post("/logout", "").status, 200);
+  EXPECT_EQ(client_->Get("/conversations").status, 401);
+}
+
+TEST_F(WithoutSession, HealthzAndCorsPreflightStillAnswerButGrantNothing) {
+  Client stranger(port_);
+  HttpResponse health = stranger.Get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  HttpResponse preflight = stranger.Request(
+      "OPTIONS", "/conversations",
+      {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}}, "");
+  EXPECT_EQ(preflight.status, 204);
+  for (const auto& [name, value] : preflight.headers) {
+    EXPECT_FALSE(name.starts_with("access-control-")) << name << ": " << value;
+  }
+}
+
+TEST_F(HostHeader, MustNameLoopbackWithTheBoundPort) {
+  for (std::string host : std::vector<std::string>{"127.0.0.1:" + std::to_string(port_), "localhost:" + std::to_string(port_),
+                           "[::1]:" + std::to_string(port_)}) {
+    EXPECT_EQ(client_->Get("/healthz", {{"Host", host}}).status, 200) << host;
+  }
+  std::string p = std::to_string(port_);
+  for (std::string host : std::vector<std::string>{"evil.example", "evil.example:" + p, "127.0.0.1", "127.0.0.1:1",
+                           "localhost.evil.example:" + p, "127.0.0.2:" + p}) {
+    HttpResponse r = client_->Get("/", {{"Host", host}});
+    EXPECT_EQ(r.status, 421) << host;
+    EXPECT_EQ(r.body.find("conversation"), std::string::npos);
+  }
+}
+
+TEST_F(StateChangingRequest, FromAnotherOriginIsRefusedAndChangesNothing) {
+  for (std::string origin : std::vector<std::string>{std::string("http://evil.example"), std::string("null"),
+                             "http://127.0.0.1:" + std::to_string(port_ + 1),
+                             "https://127.0.0.1:" + std::to_string(port_)}) {
+    HttpResponse r = client_->Post("/conversations", "", {{"Origin", origin}});
+    EXPECT_EQ(r.status, 403) << origin;
+  }
+  EXPECT_EQ(ConversationCount(), 0u);
+}
+
+TEST_F(StateChangingRequest, WithoutOriginNeedsSecFetchSiteSameOrigin) {
+  EXPECT_EQ(client_->Post("/conversations", "", {{"Origin", ""}}).status, 403);
+  EXPECT_EQ(client_->Post("/conversations", "", {{"Origin", ""}, {"Sec-Fetch-Site", "cross-site"}})
+                .status,
+            403);
+  EXPECT_EQ(ConversationCount(), 0u);
+  EXPECT_EQ(client_->Post("/conversations", "", {{"Origin", ""}, {"Sec-Fetch-Site", "same-origin"}})
+                .status,
+            200);
+  EXPECT_EQ(ConversationCount(), 1u);
+}
+
+TEST_F(StateChangingRequest, NeedsTheHtmxHeaderOrTheCsrfToken) {
+  // A plain cross-site <form> cannot add HX-Request; a same-origin Origin alone is not enough.
+  EXPECT_EQ(client_->Post("/conversations", "", {{"HX-Request", ""}}).status, 403);
+  EXPECT_EQ(client_->Post("/conversations", "csrf=guess", {{"HX-Request", ""}}).status, 403);
+  EXPECT_EQ(client_->Post("/conversations", "", {{"HX-Request", ""}, {"X-CSRF-Token", "guess"}}).status,
+            403);
+  EXPECT_EQ(ConversationCount(), 0u);
+}
+
+TEST_F(StateChangingRequest, WithATextPlainBodyIsRefused) {
+  // text/plain is the one body type a cross-site page can POST without a preflight.
+  HttpResponse r = client_->Post("/c/1/messages", "content=hi", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 403);
+  r = client_->Post("/conversations", "x", {{"Content-Type", "multipart/form-data; boundary=x"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ConversationCount(), 0u);
+}
+
+TEST_F(EveryResponse, CarriesTheSecurityHeaders) {
+  Client stranger(port_);
+  std::vector<HttpResponse> responses = {
+      client_->Get("/", {{"HX-Request", ""}}), client_->Get("/healthz"),
+      client_->Get("/assets/app.css"),         client_->Get("/nope"),
+      stranger.Get("/"),                       client_->Get("/", {{"Host", "evil.example"}}),
+      client_->Post("/conversations", "", {{"Origin", "http://evil.example"}}),
+  };
+  for (const auto& r : responses) {
+    SCOPED_TRACE(std::to_string(r.status));
+    std::string csp = r.Header("content-security-policy");
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos);
+    EXPECT_NE(csp.find("script-src 'self'"), std::string::npos);
+    EXPECT_EQ(csp.find("unsafe"), std::string::npos);
+    EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+    EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+    EXPECT_TRUE(r.Header("access-control-allow-origin").empty());
+  }
+  // Fragments and pages are never cached; versioned assets are.
+  EXPECT_EQ(client_->Get("/conversations").Header("cache-control"), "no-store");
+  EXPECT_NE(client_->Get("/assets/app.css").Header("cache-control").find("immutable"),
+            std::string::npos);
+}
+
+TEST_F(OversizedOrMalformedInput, ABodyOverTheLimitGets413) {
+  std::string huge(2 * 1024 * 1024, 'a');
+  HttpResponse r = client_->Post("/conversations", "content=" + huge);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("larger than Hearth accepts"), std::string::npos);
+  EXPECT_EQ(client_->Get("/healthz").status, 200);
+}
+
+TEST_F(OversizedOrMalformedInput, AnOversizedHeaderIsRefused) {
+  HttpResponse r = client_->Get("/", {{"X-Filler", std::string(64 * 1024, 'b')}});
+  EXPECT_GE(r.status, 400);
+  EXPECT_LT(r.status, 500);
+  EXPECT_EQ(client_->Get("/healthz").status, 200);
+}
+
+TEST_F(OversizedOrMalformedInput, AMessageOverTheLimitGets413AndIsNotStored) {
+  ASSERT_EQ(client_->Post("/conversations", "").status, 200);
+  std::string text(300 * 1024, 'm');
+  HttpResponse r = client_->Post("/c/1/messages", "content=" + text);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(client_->Get("/c/1").body.find("mmmmmmmmmm"), std::string::npos);
+}
+
+TEST_F(OversizedOrMalformedInput, BadFormEncodingAndBadUtf8Get400) {
+  ASSERT_EQ(client_->Post("/conversations", "").status, 200);
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=%zz").status, 400);
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=%ff%fe").status, 400);
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=%C0%AF").status, 400);  // overlong '/'
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=+++").status, 400);    // only spaces
+}
+
+TEST_F(OversizedOrMalformedInput, GarbageOnTheWireDoesNotHurtTheDaemon) {
+  for (std::string raw : std::vector<std::string>{std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+                          std::string("GET\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+                          std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
+                          std::string("GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n\r\n")}) {
+    HttpResponse r = SendRaw(port_, raw, /*half_close=*/true);
+    EXPECT_TRUE(r.status == 0 || (r.status >= 400 && r.status < 500) || r.status == 505)
+        << r.status << " for " << raw.substr(0, 40);
+  }
+  EXPECT_EQ(client_->Get("/healthz").status, 200);
+}
+
+TEST_F(OversizedOrMalformedInput, UnknownIdsAndCursorsGetClearErrors) {
+  EXPECT_EQ(client_->Get("/c/999").status, 404);
+  EXPECT_EQ(client_->Get("/c/abc").status, 404);
+  EXPECT_EQ(client_->Get("/c/99999999999999999999999").status, 404);
+  EXPECT_EQ(client_->Get("/conversations?after=x.y").status, 400);
+  EXPECT_EQ(client_->Get("/search?q=" + std::string(500, 'q')).status, 413);
+  EXPECT_EQ(client_->Request("PUT", "/settings", {}, "").status, 405);
+}
+
+}  // namespace
+}  // namespace hearth::testing
