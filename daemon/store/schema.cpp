@@ -1,0 +1,142 @@
+#include "store/schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace hearth::store {
+namespace {
+
+// kMigrations[i] takes the schema from version i to version i + 1. Never edit one that has
+// shipped: add the next.
+constexpr const char* kMigrations[] = {
+    // 1: conversations, messages with full-text search, settings, sessions, login tokens.
+    R"sql(
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_updated ON conversations (updated_ms DESC, id DESC);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system', 'tool')),
+  content TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages (conversation_id, id);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  csrf_token TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  user_agent TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE login_tokens (
+  token_hash TEXT PRIMARY KEY,
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- External content: the text lives once, in messages; the index is kept in step by the triggers
+-- below (https://sqlite.org/fts5.html#external_content_tables).
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+  content,
+  content = 'messages',
+  content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+END;
+)sql",
+};
+constexpr int kKnownVersions = static_cast<int>(std::size(kMigrations));
+
+Status NotHearths(const Database& db) {
+  return Status::Corrupt(db.path() +
+                         " is an SQLite database but not Hearth's; Hearth will not overwrite it: "
+                         "move it aside or choose another file, then start Hearth again");
+}
+
+Status Newer(const Database& db, int version, int known_version) {
+  return Status::Unsupported(db.path() + " was written by a newer Hearth (schema " +
+                             std::to_string(version) + ", this build knows " +
+                             std::to_string(known_version) +
+                             "); upgrade Hearth or move the file aside");
+}
+
+Result<int> ReadVersion(Database& db) {
+  Result<Statement> statement = db.Prepare("PRAGMA user_version");
+  if (!statement.ok()) return statement.status();
+  Result<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<int>(statement->ColumnInt64(0));
+}
+
+}  // namespace
+
+Result<int> CheckSchema(Database& db, int known_version) {
+  // Reading sqlite_schema parses every table definition, which is where a damaged file that
+  // still has a valid header shows up.
+  Result<Statement> statement = db.Prepare(
+      "SELECT (SELECT user_version FROM pragma_user_version),"
+      " (SELECT application_id FROM pragma_application_id),"
+      " (SELECT count(*) FROM sqlite_schema)");
+  if (!statement.ok()) return statement.status();
+  Result<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  int version = static_cast<int>(statement->ColumnInt64(0));
+  int64_t application_id = statement->ColumnInt64(1);
+  int64_t objects = statement->ColumnInt64(2);
+
+  if (application_id != 0 && application_id != kApplicationId) return NotHearths(db);
+  if (version > known_version) return Newer(db, version, known_version);
+  if (version == 0 && objects > 0) return NotHearths(db);
+  if (version > 0 && application_id != kApplicationId) return NotHearths(db);
+  return version;
+}
+
+Status Migrate(Database& db, int target_version) {
+  if (target_version > kKnownVersions) {
+    return Status::Internal("no migration to schema " + std::to_string(target_version));
+  }
+  for (;;) {
+    Result<Transaction> transaction = Transaction::Begin(db);
+    if (!transaction.ok()) return transaction.status();
+    Result<int> version = ReadVersion(db);
+    if (!version.ok()) return version.status();
+    if (*version > target_version) return Newer(db, *version, target_version);
+    if (*version == target_version) return transaction->Commit();
+
+    int next = *version + 1;
+    Status status = db.Exec(kMigrations[*version]);
+    if (status.ok()) {
+      status = db.Exec("PRAGMA user_version = " + std::to_string(next) +
+                       "; PRAGMA application_id = " + std::to_string(kApplicationId));
+    }
+    if (status.ok()) status = transaction->Commit();
+    if (!status.ok()) {
+      return status.WithContext("upgrade the schema of " + db.path() + " to version " +
+                                std::to_string(next));
+    }
+  }
+}
+
+}  // namespace hearth::store
