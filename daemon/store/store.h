@@ -14,6 +14,7 @@
 namespace hearth::store {
 
 class Database;
+class StatementScope;
 
 struct Conversation {
   int64_t id = 0;
@@ -67,10 +68,18 @@ struct Stats {
 };
 
 // Limits enforced by the store itself so no caller can forget them.
-inline constexpr size_t kMaxTitleBytes = 200;          // longer titles are truncated (UTF-8 safe)
+inline constexpr size_t kMaxTitleBytes = 200;           // longer titles are truncated (UTF-8 safe)
 inline constexpr size_t kMaxMessageBytes = 256 * 1024;  // longer messages are refused
 inline constexpr int kMaxPageSize = 200;                // list/search limits are clamped to it
 inline constexpr size_t kMaxSettingBytes = 16 * 1024;
+
+struct OpenOptions {
+  // How long a statement waits for another connection's lock before failing with kBusy.
+  int busy_timeout_ms = 2000;
+  // 0 for no limit; otherwise writes that would grow the file past this many pages fail with
+  // kIoError, as they would on a full disk.
+  int64_t max_page_count = 0;
+};
 
 // Thread-safe: one connection guarded by one mutex. Every statement is prepared once and cached.
 // Expected failures come back as Status: kNotFound (no such row), kInvalidArgument / kTooLarge
@@ -83,6 +92,7 @@ class Store {
   // own transaction. An existing file that is not a database, is corrupt, is locked, or has a
   // schema newer than this binary is left untouched and reported with a message that says so.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, const OpenOptions& options);
   ~Store();
 
   Store(const Store&) = delete;
@@ -103,8 +113,8 @@ class Store {
   Result<Message> GetMessage(int64_t id);
   // The `limit` messages just before message id `before_id` (or the newest when nullopt),
   // returned oldest first, ready to render.
-  Result<std::vector<Message>> ListMessages(int64_t conversation_id, std::optional<int64_t> before_id,
-                                            int limit);
+  Result<std::vector<Message>> ListMessages(int64_t conversation_id,
+                                            std::optional<int64_t> before_id, int limit);
 
   // Full-text search (FTS5) over message text. `query` is user text, not FTS syntax: it is split
   // into terms that are each quoted, and the last one also matches as a prefix. Best match first.
@@ -137,12 +147,17 @@ class Store {
   static constexpr int kSchemaVersion = 1;
 
  private:
-  Store(std::string path, std::unique_ptr<Database> db);
+  enum class Query : int;
+  struct Statements;
+
+  Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements);
+  StatementScope Use(Query query);  // requires mu_
 
   std::string path_;
   std::mutex mu_;
   // guarded by mu_
   std::unique_ptr<Database> db_;
+  std::unique_ptr<Statements> statements_;  // prepared by Open, one per Query
 };
 
 }  // namespace hearth::store

@@ -1,0 +1,584 @@
+#include "store/store.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <limits>
+#include <utility>
+
+#include "base/fd.h"
+#include "store/database.h"
+#include "store/schema.h"
+
+namespace hearth::store {
+
+enum class Store::Query : int {
+  kInsertConversation,
+  kGetConversation,
+  kListConversations,
+  kListConversationsAfter,
+  kRenameConversation,
+  kTouchConversation,
+  kDeleteConversation,
+  kConversationExists,
+  kInsertMessage,
+  kGetMessage,
+  kListMessages,
+  kSearch,
+  kGetSetting,
+  kSetSetting,
+  kInsertSession,
+  kFindSession,
+  kTouchSession,
+  kDeleteSession,
+  kDeleteAllSessions,
+  kDeleteExpiredSessions,
+  kListSessions,
+  kInsertLoginToken,
+  kConsumeLoginToken,
+  kDeleteExpiredLoginTokens,
+  kStats,
+  kCount,
+};
+
+#define HEARTH_CONVERSATION_COLUMNS     \
+  "id, title, created_ms, updated_ms, " \
+  "(SELECT count(*) FROM messages WHERE conversation_id = conversations.id)"
+#define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms"
+#define HEARTH_SESSION_COLUMNS \
+  "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"
+
+struct Store::Statements {
+  struct Sql {
+    Query query;
+    const char* text;
+  };
+  static constexpr Sql kSql[] = {
+      {Query::kInsertConversation,
+       "INSERT INTO conversations (title, created_ms, updated_ms) VALUES (?1, ?2, ?2)"},
+      {Query::kGetConversation,
+       "SELECT " HEARTH_CONVERSATION_COLUMNS " FROM conversations WHERE id = ?1"},
+      {Query::kListConversations, "SELECT " HEARTH_CONVERSATION_COLUMNS
+                                  " FROM conversations ORDER BY updated_ms DESC, id DESC LIMIT ?1"},
+      // Keyset paging (https://sqlite.org/rowvalue.html#scrolling_window_queries): the row value
+      // comparison walks conversations_by_updated from the cursor, so rows that share updated_ms
+      // are neither repeated nor skipped.
+      {Query::kListConversationsAfter,
+       "SELECT " HEARTH_CONVERSATION_COLUMNS " FROM conversations WHERE (updated_ms, id) < (?1, ?2)"
+       " ORDER BY updated_ms DESC, id DESC LIMIT ?3"},
+      {Query::kRenameConversation,
+       "UPDATE conversations SET title = ?2, updated_ms = ?3 WHERE id = ?1"},
+      {Query::kTouchConversation, "UPDATE conversations SET updated_ms = ?2 WHERE id = ?1"},
+      {Query::kDeleteConversation, "DELETE FROM conversations WHERE id = ?1"},
+      {Query::kConversationExists, "SELECT 1 FROM conversations WHERE id = ?1"},
+      {Query::kInsertMessage,
+       "INSERT INTO messages (conversation_id, role, content, created_ms) VALUES (?1, ?2, ?3, ?4)"},
+      {Query::kGetMessage, "SELECT " HEARTH_MESSAGE_COLUMNS " FROM messages WHERE id = ?1"},
+      {Query::kListMessages,
+       "SELECT " HEARTH_MESSAGE_COLUMNS
+       " FROM messages WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"},
+      {Query::kSearch,
+       "SELECT m.conversation_id, c.title, m.id, snippet(messages_fts, 0, ?2, ?3, '…', 12)"
+       " FROM messages_fts"
+       " JOIN messages m ON m.id = messages_fts.rowid"
+       " JOIN conversations c ON c.id = m.conversation_id"
+       " WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?4"},
+      {Query::kGetSetting, "SELECT value FROM settings WHERE key = ?1"},
+      {Query::kSetSetting,
+       "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+      {Query::kInsertSession,
+       "INSERT INTO sessions (" HEARTH_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {Query::kFindSession, "SELECT " HEARTH_SESSION_COLUMNS " FROM sessions WHERE id_hash = ?1"},
+      {Query::kTouchSession, "UPDATE sessions SET last_seen_ms = ?2 WHERE id_hash = ?1"},
+      {Query::kDeleteSession, "DELETE FROM sessions WHERE id_hash = ?1"},
+      {Query::kDeleteAllSessions, "DELETE FROM sessions"},
+      {Query::kDeleteExpiredSessions,
+       "DELETE FROM sessions WHERE expires_ms <= ?1 OR last_seen_ms < ?2"},
+      {Query::kListSessions,
+       "SELECT " HEARTH_SESSION_COLUMNS " FROM sessions ORDER BY last_seen_ms DESC, id_hash"},
+      {Query::kInsertLoginToken,
+       "INSERT INTO login_tokens (token_hash, expires_ms) VALUES (?1, ?2)"},
+      {Query::kConsumeLoginToken,
+       "DELETE FROM login_tokens WHERE token_hash = ?1 RETURNING expires_ms"},
+      {Query::kDeleteExpiredLoginTokens, "DELETE FROM login_tokens WHERE expires_ms <= ?1"},
+      {Query::kStats,
+       "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages),"
+       " (SELECT count(*) FROM sessions), (SELECT user_version FROM pragma_user_version),"
+       " (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)"},
+  };
+
+  static constexpr size_t kCount = static_cast<size_t>(Query::kCount);
+
+  static constexpr bool InEnumOrder() {
+    if (std::size(kSql) != kCount) return false;
+    for (size_t i = 0; i < kCount; ++i) {
+      if (static_cast<size_t>(kSql[i].query) != i) return false;
+    }
+    return true;
+  }
+
+  std::array<Statement, kCount> by_query;
+};
+
+#undef HEARTH_CONVERSATION_COLUMNS
+#undef HEARTH_MESSAGE_COLUMNS
+#undef HEARTH_SESSION_COLUMNS
+
+namespace {
+
+constexpr std::string_view kDefaultTitle = "New conversation";
+constexpr std::string_view kWhitespace = " \t\n\r\f\v";
+constexpr std::string_view kRoles[] = {"user", "assistant", "system", "tool"};
+constexpr size_t kMaxKeyBytes = 256;
+constexpr size_t kMaxUserAgentBytes = 256;
+constexpr size_t kMaxSearchTerms = 16;
+
+std::string_view Trim(std::string_view text) {
+  size_t begin = text.find_first_not_of(kWhitespace);
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(kWhitespace);
+  return text.substr(begin, end - begin + 1);
+}
+
+// The longest prefix of at most `max_bytes` that does not end inside a UTF-8 sequence.
+std::string_view TruncateUtf8(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+std::string NormalizeTitle(std::string_view title) {
+  // A title is shown on one line: control characters (newlines, the match markers) become spaces.
+  std::string clean(TruncateUtf8(Trim(title), kMaxTitleBytes));
+  for (char& c : clean) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  std::string_view trimmed = Trim(clean);
+  if (trimmed.empty()) return std::string(kDefaultTitle);
+  return std::string(trimmed);
+}
+
+bool IsMatchMarker(char c) { return c == kMatchBegin || c == kMatchEnd; }
+
+std::string WithoutMatchMarkers(std::string_view content) {
+  std::string out(content);
+  out.erase(std::remove_if(out.begin(), out.end(), IsMatchMarker), out.end());
+  return out;
+}
+
+bool IsRole(std::string_view role) {
+  return std::find(std::begin(kRoles), std::end(kRoles), role) != std::end(kRoles);
+}
+
+int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxPageSize); }
+
+// User text to an FTS5 query that matches messages containing every term, the last one also as a
+// prefix (for search as you type): `say "hi" to` -> `"say" "hi" "to"*`. Each term is quoted, so
+// FTS5 operators in the text (OR, NOT, NEAR(, -, :, ^, *) are searched for as plain words; double
+// quotes are dropped so no term can end its quoting early. Empty when there is nothing to search.
+std::string ToFtsQuery(std::string_view text) {
+  std::string query;
+  size_t terms = 0;
+  size_t pos = 0;
+  while (terms < kMaxSearchTerms) {
+    size_t begin = text.find_first_not_of(kWhitespace, pos);
+    if (begin == std::string_view::npos) break;
+    size_t end = std::min(text.find_first_of(kWhitespace, begin), text.size());
+    pos = end;
+    std::string term;
+    for (char c : text.substr(begin, end - begin)) {
+      if (c != '"') term += c;
+    }
+    if (term.empty()) continue;
+    if (!query.empty()) query += ' ';
+    query += '"' + term + '"';
+    ++terms;
+  }
+  if (!query.empty()) query += '*';
+  return query;
+}
+
+Conversation ReadConversation(const Statement& statement) {
+  return Conversation{
+      .id = statement.ColumnInt64(0),
+      .title = std::string(statement.ColumnText(1)),
+      .created_ms = statement.ColumnInt64(2),
+      .updated_ms = statement.ColumnInt64(3),
+      .message_count = statement.ColumnInt64(4),
+  };
+}
+
+Message ReadMessage(const Statement& statement) {
+  return Message{
+      .id = statement.ColumnInt64(0),
+      .conversation_id = statement.ColumnInt64(1),
+      .role = std::string(statement.ColumnText(2)),
+      .content = std::string(statement.ColumnText(3)),
+      .created_ms = statement.ColumnInt64(4),
+  };
+}
+
+SessionRecord ReadSession(const Statement& statement) {
+  return SessionRecord{
+      .id_hash = std::string(statement.ColumnText(0)),
+      .csrf_token = std::string(statement.ColumnText(1)),
+      .created_ms = statement.ColumnInt64(2),
+      .last_seen_ms = statement.ColumnInt64(3),
+      .expires_ms = statement.ColumnInt64(4),
+      .user_agent = std::string(statement.ColumnText(5)),
+  };
+}
+
+Result<std::vector<Conversation>> ReadConversations(Statement& statement) {
+  std::vector<Conversation> conversations;
+  for (;;) {
+    Result<bool> row = statement.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return conversations;
+    conversations.push_back(ReadConversation(statement));
+  }
+}
+
+Status ConversationNotFound(int64_t id) {
+  return Status::NotFound("conversation " + std::to_string(id) + " does not exist");
+}
+
+Status SessionNotFound() { return Status::NotFound("no such session"); }
+
+Status CheckKey(std::string_view key) {
+  if (key.empty()) return Status::InvalidArgument("empty key");
+  if (key.size() > kMaxKeyBytes) {
+    return Status::InvalidArgument("key longer than " + std::to_string(kMaxKeyBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  return Open(path, OpenOptions());
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const OpenOptions& options) {
+  if (path.empty()) return Status::InvalidArgument("empty database path");
+  if (path != ":memory:") {
+    // Created here rather than by sqlite so the file is private from its first byte; sqlite gives
+    // the -wal and -shm files the mode of the database file.
+    UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd.valid()) return PosixError("open the database file " + path, errno);
+  }
+  // NOMUTEX: mu_ already serialises every use of the connection.
+  Result<Database> db = Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+  if (!db.ok()) return db.status();
+  db->SetBusyTimeout(options.busy_timeout_ms);
+
+  // Nothing is written before the file is known to be a Hearth database this build understands.
+  Result<int> version = CheckSchema(*db, kSchemaVersion);
+  if (!version.ok()) return version.status();
+  std::string pragmas =
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+  if (options.max_page_count > 0) {
+    pragmas += " PRAGMA max_page_count = " + std::to_string(options.max_page_count) + ";";
+  }
+  if (Status status = db->Exec(pragmas); !status.ok()) return status;
+  if (Status status = Migrate(*db, kSchemaVersion); !status.ok()) return status;
+
+  static_assert(Statements::InEnumOrder(), "kSql must list every Query once, in enum order");
+  auto statements = std::make_unique<Statements>();
+  for (const Statements::Sql& sql : Statements::kSql) {
+    Result<Statement> statement = db->Prepare(sql.text);
+    if (!statement.ok()) return statement.status();
+    statements->by_query[static_cast<size_t>(sql.query)] = std::move(*statement);
+  }
+  return std::unique_ptr<Store>(
+      new Store(path, std::make_unique<Database>(std::move(*db)), std::move(statements)));
+}
+
+Store::Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements)
+    : path_(std::move(path)), db_(std::move(db)), statements_(std::move(statements)) {}
+
+Store::~Store() = default;
+
+StatementScope Store::Use(Query query) {
+  return StatementScope(statements_->by_query[static_cast<size_t>(query)]);
+}
+
+Result<Conversation> Store::CreateConversation(std::string_view title, int64_t now_ms) {
+  std::string clean_title = NormalizeTitle(title);
+  std::lock_guard lock(mu_);
+  StatementScope insert = Use(Query::kInsertConversation);
+  if (Status status = insert->Bind(1, clean_title).Bind(2, now_ms).Run(); !status.ok()) {
+    return status;
+  }
+  return Conversation{.id = db_->LastInsertRowId(),
+                      .title = std::move(clean_title),
+                      .created_ms = now_ms,
+                      .updated_ms = now_ms};
+}
+
+Result<Conversation> Store::GetConversation(int64_t id) {
+  std::lock_guard lock(mu_);
+  StatementScope get = Use(Query::kGetConversation);
+  Result<bool> row = get->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return ConversationNotFound(id);
+  return ReadConversation(*get);
+}
+
+Result<std::vector<Conversation>> Store::ListConversations(std::optional<ConversationCursor> after,
+                                                           int limit) {
+  std::lock_guard lock(mu_);
+  if (!after) {
+    StatementScope list = Use(Query::kListConversations);
+    return ReadConversations(list->Bind(1, ClampLimit(limit)));
+  }
+  StatementScope list = Use(Query::kListConversationsAfter);
+  return ReadConversations(
+      list->Bind(1, after->updated_ms).Bind(2, after->id).Bind(3, ClampLimit(limit)));
+}
+
+Status Store::RenameConversation(int64_t id, std::string_view title, int64_t now_ms) {
+  std::string clean_title = NormalizeTitle(title);
+  std::lock_guard lock(mu_);
+  StatementScope rename = Use(Query::kRenameConversation);
+  if (Status status = rename->Bind(1, id).Bind(2, clean_title).Bind(3, now_ms).Run();
+      !status.ok()) {
+    return status;
+  }
+  if (db_->Changes() == 0) return ConversationNotFound(id);
+  return Status::Ok();
+}
+
+Status Store::DeleteConversation(int64_t id) {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteConversation);
+  if (Status status = remove->Bind(1, id).Run(); !status.ok()) return status;
+  if (db_->Changes() == 0) return ConversationNotFound(id);
+  return Status::Ok();
+}
+
+Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role,
+                                  std::string_view content, int64_t now_ms) {
+  if (!IsRole(role)) {
+    return Status::InvalidArgument("unknown message role \"" + std::string(TruncateUtf8(role, 32)) +
+                                   "\": expected user, assistant, system or tool");
+  }
+  if (content.size() > kMaxMessageBytes) {
+    return Status::TooLarge("message of " + std::to_string(content.size()) +
+                            " bytes is over the limit of " + std::to_string(kMaxMessageBytes));
+  }
+  Message message{.conversation_id = conversation_id,
+                  .role = std::string(role),
+                  .content = WithoutMatchMarkers(content),
+                  .created_ms = now_ms};
+
+  std::lock_guard lock(mu_);
+  Result<Transaction> transaction = Transaction::Begin(*db_);
+  if (!transaction.ok()) return transaction.status();
+  {
+    StatementScope touch = Use(Query::kTouchConversation);
+    if (Status status = touch->Bind(1, conversation_id).Bind(2, now_ms).Run(); !status.ok()) {
+      return status;
+    }
+    if (db_->Changes() == 0) return ConversationNotFound(conversation_id);
+  }
+  {
+    StatementScope insert = Use(Query::kInsertMessage);
+    insert->Bind(1, conversation_id).Bind(2, message.role).Bind(3, message.content);
+    if (Status status = insert->Bind(4, now_ms).Run(); !status.ok()) return status;
+    message.id = db_->LastInsertRowId();
+  }
+  if (Status status = transaction->Commit(); !status.ok()) return status;
+  return message;
+}
+
+Result<Message> Store::GetMessage(int64_t id) {
+  std::lock_guard lock(mu_);
+  StatementScope get = Use(Query::kGetMessage);
+  Result<bool> row = get->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("message " + std::to_string(id) + " does not exist");
+  return ReadMessage(*get);
+}
+
+Result<std::vector<Message>> Store::ListMessages(int64_t conversation_id,
+                                                 std::optional<int64_t> before_id, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<Message> messages;
+  {
+    StatementScope list = Use(Query::kListMessages);
+    list->Bind(1, conversation_id)
+        .Bind(2, before_id.value_or(std::numeric_limits<int64_t>::max()))
+        .Bind(3, ClampLimit(limit));
+    for (;;) {
+      Result<bool> row = list->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      messages.push_back(ReadMessage(*list));
+    }
+  }
+  if (messages.empty()) {
+    StatementScope exists = Use(Query::kConversationExists);
+    Result<bool> row = exists->Bind(1, conversation_id).Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ConversationNotFound(conversation_id);
+  }
+  std::reverse(messages.begin(), messages.end());
+  return messages;
+}
+
+Result<std::vector<SearchHit>> Store::Search(std::string_view query, int limit) {
+  std::string fts_query = ToFtsQuery(query);
+  if (fts_query.empty()) return std::vector<SearchHit>();
+  static constexpr char kBegin[] = {kMatchBegin, '\0'};
+  static constexpr char kEnd[] = {kMatchEnd, '\0'};
+
+  std::lock_guard lock(mu_);
+  StatementScope search = Use(Query::kSearch);
+  search->Bind(1, fts_query).Bind(2, kBegin).Bind(3, kEnd).Bind(4, ClampLimit(limit));
+  std::vector<SearchHit> hits;
+  for (;;) {
+    Result<bool> row = search->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return hits;
+    hits.push_back(SearchHit{
+        .conversation_id = search->ColumnInt64(0),
+        .conversation_title = std::string(search->ColumnText(1)),
+        .message_id = search->ColumnInt64(2),
+        .snippet = std::string(search->ColumnText(3)),
+    });
+  }
+}
+
+Result<std::optional<std::string>> Store::GetSetting(std::string_view key) {
+  if (Status status = CheckKey(key); !status.ok()) return status;
+  std::lock_guard lock(mu_);
+  StatementScope get = Use(Query::kGetSetting);
+  Result<bool> row = get->Bind(1, key).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(get->ColumnText(0));
+}
+
+Status Store::SetSetting(std::string_view key, std::string_view value) {
+  if (Status status = CheckKey(key); !status.ok()) return status;
+  if (value.size() > kMaxSettingBytes) {
+    return Status::TooLarge("value of setting \"" + std::string(key) + "\" is over " +
+                            std::to_string(kMaxSettingBytes) + " bytes");
+  }
+  std::lock_guard lock(mu_);
+  StatementScope set = Use(Query::kSetSetting);
+  return set->Bind(1, key).Bind(2, value).Run();
+}
+
+Status Store::InsertSession(const SessionRecord& session) {
+  if (Status status = CheckKey(session.id_hash); !status.ok()) return status;
+  std::lock_guard lock(mu_);
+  StatementScope insert = Use(Query::kInsertSession);
+  return insert->Bind(1, session.id_hash)
+      .Bind(2, session.csrf_token)
+      .Bind(3, session.created_ms)
+      .Bind(4, session.last_seen_ms)
+      .Bind(5, session.expires_ms)
+      .Bind(6, TruncateUtf8(session.user_agent, kMaxUserAgentBytes))
+      .Run();
+}
+
+Result<std::optional<SessionRecord>> Store::FindSession(std::string_view id_hash) {
+  std::lock_guard lock(mu_);
+  StatementScope find = Use(Query::kFindSession);
+  Result<bool> row = find->Bind(1, id_hash).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<SessionRecord>();
+  return std::optional<SessionRecord>(ReadSession(*find));
+}
+
+Status Store::TouchSession(std::string_view id_hash, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  StatementScope touch = Use(Query::kTouchSession);
+  if (Status status = touch->Bind(1, id_hash).Bind(2, now_ms).Run(); !status.ok()) return status;
+  if (db_->Changes() == 0) return SessionNotFound();
+  return Status::Ok();
+}
+
+Status Store::DeleteSession(std::string_view id_hash) {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteSession);
+  if (Status status = remove->Bind(1, id_hash).Run(); !status.ok()) return status;
+  if (db_->Changes() == 0) return SessionNotFound();
+  return Status::Ok();
+}
+
+Status Store::DeleteAllSessions() {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteAllSessions);
+  return remove->Run();
+}
+
+Result<int64_t> Store::DeleteExpiredSessions(int64_t now_ms, int64_t idle_cutoff_ms) {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteExpiredSessions);
+  if (Status status = remove->Bind(1, now_ms).Bind(2, idle_cutoff_ms).Run(); !status.ok()) {
+    return status;
+  }
+  return db_->Changes();
+}
+
+Result<std::vector<SessionRecord>> Store::ListSessions() {
+  std::lock_guard lock(mu_);
+  StatementScope list = Use(Query::kListSessions);
+  std::vector<SessionRecord> sessions;
+  for (;;) {
+    Result<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return sessions;
+    sessions.push_back(ReadSession(*list));
+  }
+}
+
+Status Store::InsertLoginToken(std::string_view token_hash, int64_t expires_ms) {
+  if (Status status = CheckKey(token_hash); !status.ok()) return status;
+  std::lock_guard lock(mu_);
+  StatementScope insert = Use(Query::kInsertLoginToken);
+  return insert->Bind(1, token_hash).Bind(2, expires_ms).Run();
+}
+
+Result<bool> Store::ConsumeLoginToken(std::string_view token_hash, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  StatementScope consume = Use(Query::kConsumeLoginToken);
+  Result<bool> row = consume->Bind(1, token_hash).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return false;
+  int64_t expires_ms = consume->ColumnInt64(0);
+  // The row is already gone (RETURNING rows come after the change); finishing the statement ends
+  // its implicit transaction.
+  if (Status status = consume->Run(); !status.ok()) return status;
+  return expires_ms > now_ms;
+}
+
+Result<int64_t> Store::DeleteExpiredLoginTokens(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteExpiredLoginTokens);
+  if (Status status = remove->Bind(1, now_ms).Run(); !status.ok()) return status;
+  return db_->Changes();
+}
+
+Result<Stats> Store::GetStats() {
+  std::lock_guard lock(mu_);
+  StatementScope stats = Use(Query::kStats);
+  Result<bool> row = stats->Step();
+  if (!row.ok()) return row.status();
+  return Stats{
+      .conversations = stats->ColumnInt64(0),
+      .messages = stats->ColumnInt64(1),
+      .sessions = stats->ColumnInt64(2),
+      .schema_version = static_cast<int>(stats->ColumnInt64(3)),
+      .file_bytes = stats->ColumnInt64(4),
+  };
+}
+
+}  // namespace hearth::store
