@@ -226,6 +226,21 @@ TEST_F(AStoreFile, IsBusyWhileAnotherProgramHoldsItsWriteLock) {
   EXPECT_EQ(store.status().code(), Code::kBusy) << store.status().ToString();
 }
 
+TEST_F(AStoreFile, IsBusyWhileAnotherProgramKeepsItExclusively) {
+  {
+    std::unique_ptr<Store> store = OpenOrFail();
+    ASSERT_TRUE(store);
+  }
+  {
+    RawConnection other(path_);
+    other.Exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;");
+    Result<std::unique_ptr<Store>> store = Open();
+    EXPECT_EQ(store.status().code(), Code::kBusy) << store.status().ToString();
+  }
+  Result<std::unique_ptr<Store>> store = Open();
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+}
+
 TEST_F(AStoreFile, InAMissingDirectoryIsNotCreated) {
   Result<std::unique_ptr<Store>> store = Store::Open(dir_.File("missing/hearth.db"));
   EXPECT_EQ(store.status().code(), Code::kNotFound);
