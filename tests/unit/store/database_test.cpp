@@ -45,7 +45,7 @@ class RawConnection {
   sqlite3* db_ = nullptr;
 };
 
-TEST(SqliteErrorMapping, SaysALockedFileIsBusyAndHowToFreeIt) {
+TEST(DatabaseErrorMapping, SaysALockedFileIsBusyAndHowToFreeIt) {
   for (int rc : {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT}) {
     Status status = SqliteError(rc, "database is locked", "/home/u/hearth.db");
     EXPECT_EQ(status.code(), Code::kBusy);
@@ -57,7 +57,7 @@ TEST(SqliteErrorMapping, SaysALockedFileIsBusyAndHowToFreeIt) {
   }
 }
 
-TEST(SqliteErrorMapping, SaysADamagedFileWillNotBeOverwritten) {
+TEST(DatabaseErrorMapping, SaysADamagedFileWillNotBeOverwritten) {
   for (int rc : {SQLITE_NOTADB, SQLITE_CORRUPT, SQLITE_CORRUPT_INDEX}) {
     Status status = SqliteError(rc, "file is not a database", "/home/u/hearth.db");
     EXPECT_EQ(status.code(), Code::kCorrupt);
@@ -67,14 +67,14 @@ TEST(SqliteErrorMapping, SaysADamagedFileWillNotBeOverwritten) {
   }
 }
 
-TEST(SqliteErrorMapping, SaysTheDiskIsFull) {
+TEST(DatabaseErrorMapping, SaysTheDiskIsFull) {
   Status status = SqliteError(SQLITE_FULL, "database or disk is full", "/d/hearth.db");
   EXPECT_EQ(status.code(), Code::kIoError);
   EXPECT_EQ(status.message().rfind("disk full while writing /d/hearth.db", 0), 0u)
       << status.message();
 }
 
-TEST(SqliteErrorMapping, MapsTheOtherFamiliesByTheirPrimaryCode) {
+TEST(DatabaseErrorMapping, MapsTheOtherFamiliesByTheirPrimaryCode) {
   EXPECT_EQ(SqliteError(SQLITE_CANTOPEN, "", "/x").code(), Code::kIoError);
   EXPECT_EQ(SqliteError(SQLITE_IOERR_FSYNC, "", "/x").code(), Code::kIoError);
   EXPECT_EQ(SqliteError(SQLITE_READONLY_DBMOVED, "", "/x").code(), Code::kIoError);
@@ -85,7 +85,7 @@ TEST(SqliteErrorMapping, MapsTheOtherFamiliesByTheirPrimaryCode) {
   EXPECT_EQ(SqliteError(SQLITE_MISUSE, "", "/x").code(), Code::kInternal);
 }
 
-TEST(SqliteErrorMapping, NamesTheInMemoryDatabaseWhenThereIsNoFile) {
+TEST(DatabaseErrorMapping, NamesTheInMemoryDatabaseWhenThereIsNoFile) {
   Status status = SqliteError(SQLITE_CORRUPT, "", "");
   EXPECT_NE(status.message().find("the in-memory database"), std::string::npos);
 }
