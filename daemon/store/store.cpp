@@ -179,7 +179,8 @@ int ClampLimit(int limit) { return std::clamp(limit, 1, kMaxPageSize); }
 // User text to an FTS5 query that matches messages containing every term, the last one also as a
 // prefix (for search as you type): `say "hi" to` -> `"say" "hi" "to"*`. Each term is quoted, so
 // FTS5 operators in the text (OR, NOT, NEAR(, -, :, ^, *) are searched for as plain words; double
-// quotes are dropped so no term can end its quoting early. Empty when there is nothing to search.
+// quotes and control characters are dropped so no term can end its quoting early. Empty when there
+// is nothing to search.
 std::string ToFtsQuery(std::string_view text) {
   std::string query;
   size_t terms = 0;
@@ -191,7 +192,9 @@ std::string ToFtsQuery(std::string_view text) {
     pos = end;
     std::string term;
     for (char c : text.substr(begin, end - begin)) {
-      if (c != '"') term += c;
+      // FTS5 reads its query as a C string: a NUL would cut the quoting short. Other control
+      // characters cannot be part of an indexed token either.
+      if (c != '"' && static_cast<unsigned char>(c) >= 0x20) term += c;
     }
     if (term.empty()) continue;
     if (!query.empty()) query += ' ';

@@ -824,3 +824,21 @@ TEST_F(AStore, CanBeUsedFromSeveralThreadsAtOnce) {
 
 }  // namespace
 }  // namespace hearth::store
+
+namespace hearth::store {
+namespace {
+
+// Found by fuzz_search: a NUL inside a term ended the FTS5 query string mid-quote.
+TEST(SearchRegression, AQueryWithANulByteIsPlainText) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  auto c = (*store)->CreateConversation("t", 1);
+  ASSERT_TRUE((*store)->AddMessage(c->id, "user", "needle in a haystack", 2).ok());
+  auto hits = (*store)->Search(std::string("need\0le", 7), 10);
+  ASSERT_TRUE(hits.ok()) << hits.status().ToString();
+  auto control = (*store)->Search("hay\x01stack", 10);
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+}
+
+}  // namespace
+}  // namespace hearth::store
