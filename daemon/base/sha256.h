@@ -14,4 +14,7 @@ std::array<uint8_t, 32> Sha256(std::string_view data);
 // Lowercase hex of Sha256(data).
 std::string Sha256Hex(std::string_view data);
 
+// Standard base64 (with padding) of Sha256(data), as a Content-Security-Policy hash source wants.
+std::string Sha256Base64(std::string_view data);
+
 }  // namespace hearth

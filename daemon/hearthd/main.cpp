@@ -151,9 +151,12 @@ int RunDaemon(bool print_login_url, bool open_browser) {
   auto lock = TryLock(paths->lock_file);
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kBusy) {
-      return StartupFailed(Status::Busy("another hearthd is already running for this user (it "
-                                        "holds " + paths->lock_file + "); use `hearthd "
-                                        "--login-url` to open it"));
+      return StartupFailed(
+          Status::Busy("another hearthd is already running for this user (it "
+                       "holds " +
+                       paths->lock_file +
+                       "); use `hearthd "
+                       "--login-url` to open it"));
     }
     return StartupFailed(lock.status());
   }
@@ -189,7 +192,7 @@ int RunDaemon(bool print_login_url, bool open_browser) {
   http::Server::Options server_options;
   server_options.listen_fd = listener->fd.get();
   server_options.handler = &app;
-  server_options.common_headers = web::App::SecurityHeaders();
+  server_options.common_headers = app.SecurityHeaders();
   server_options.log = [](const std::string& line) { LogWarning("http: " + line); };
   auto server = http::Server::Start(std::move(server_options));
   if (!server.ok()) return StartupFailed(server.status());

@@ -13,9 +13,9 @@ constexpr std::string_view kCookieName = "hearth_session";
 constexpr std::string_view kNoModelNotice =
     "Your message is saved. No model is configured yet, so nobody can answer it: Hearth's agent "
     "and model settings arrive in a later version.";
-constexpr std::string_view kSignInHint =
-    "Open Hearth from your applications menu, or run `hearthd --login-url` in a terminal and "
-    "open the link it prints. Links work once and expire after a minute.";
+const Html kSignInHint{
+    "Open Hearth from your applications menu, or run <code>hearthd --login-url</code> in a "
+    "terminal and open the link it prints. Links work once and expire after a minute."};
 
 std::optional<int64_t> ParseId(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
@@ -37,12 +37,18 @@ std::optional<store::ConversationCursor> ParseCursor(std::string_view text) {
 
 int StatusToHttp(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kNotFound: return 404;
-    case Status::Code::kInvalidArgument: return 400;
-    case Status::Code::kTooLarge: return 413;
-    case Status::Code::kPermissionDenied: return 403;
-    case Status::Code::kBusy: return 503;
-    default: return 500;
+    case Status::Code::kNotFound:
+      return 404;
+    case Status::Code::kInvalidArgument:
+      return 400;
+    case Status::Code::kTooLarge:
+      return 413;
+    case Status::Code::kPermissionDenied:
+      return 403;
+    case Status::Code::kBusy:
+      return 503;
+    default:
+      return 500;
   }
 }
 
@@ -79,11 +85,12 @@ App::App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Cl
       views_(std::move(views)),
       options_(options) {}
 
-std::vector<std::pair<std::string, std::string>> App::SecurityHeaders() {
+std::vector<std::pair<std::string, std::string>> App::SecurityHeaders() const {
   return {
       {"Content-Security-Policy",
-       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"},
+       "default-src 'none'; script-src 'self'; style-src 'self' " + views_->notice_style_source() +
+           "; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+           "frame-ancestors 'none'"},
       {"X-Content-Type-Options", "nosniff"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
@@ -188,7 +195,8 @@ http::Response App::Route(const http::Request& request, const Session& session) 
 }
 
 http::Response App::Login(const http::Request& request) {
-  if (request.method != "GET") return http::Response::Text(405, "Use GET.\n").Header("Allow", "GET");
+  if (request.method != "GET")
+    return http::Response::Text(405, "Use GET.\n").Header("Allow", "GET");
   auto token = request.Query("token");
   auto session = auth_.RedeemLoginToken(token.value_or(""), request.headers.user_agent);
   if (!session.ok()) {
@@ -293,7 +301,8 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
   std::string_view id_text = rest.substr(0, slash);
   std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
   auto id = ParseId(id_text);
-  if (!id) return Fail(request, Status::NotFound("there is no conversation " + std::string(id_text)));
+  if (!id)
+    return Fail(request, Status::NotFound("there is no conversation " + std::string(id_text)));
   const std::string& method = request.method;
   bool get = method == "GET" || method == "HEAD";
 
@@ -434,7 +443,8 @@ http::Response App::Logout(const http::Request& request) {
     if (!s.ok()) return Fail(request, s);
   }
   http::Response r = http::Response::Text(200, "Signed out.\n");
-  r.Header("Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.Header("Set-Cookie",
+           std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   r.Header("HX-Redirect", "/");
   return r;
 }
@@ -444,7 +454,8 @@ http::Response App::RevokeAll() {
   if (!s.ok()) return http::Response::Text(500, s.message() + "\n");
   hub_.Broadcast("signed-out", "all");
   http::Response r = http::Response::Text(200, "Every session is signed out.\n");
-  r.Header("Set-Cookie", std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  r.Header("Set-Cookie",
+           std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
   r.Header("HX-Redirect", "/");
   return r;
 }
@@ -464,12 +475,23 @@ http::Response App::Fail(const http::Request& request, const Status& status) {
   int code = StatusToHttp(status);
   std::string heading;
   switch (code) {
-    case 400: heading = "That request was malformed."; break;
-    case 403: heading = "Refused."; break;
-    case 404: heading = "Not found."; break;
-    case 413: heading = "Too large."; break;
-    case 503: heading = "Busy."; break;
-    default: heading = "Something went wrong.";
+    case 400:
+      heading = "That request was malformed.";
+      break;
+    case 403:
+      heading = "Refused.";
+      break;
+    case 404:
+      heading = "Not found.";
+      break;
+    case 413:
+      heading = "Too large.";
+      break;
+    case 503:
+      heading = "Busy.";
+      break;
+    default:
+      heading = "Something went wrong.";
   }
   std::string text = status.message();
   if (code == 503) text += " Try again in a moment.";
@@ -479,7 +501,7 @@ http::Response App::Fail(const http::Request& request, const Status& status) {
     return r;
   }
   if (request.method == "GET") {
-    return http::Response::Html(code, views_->NoticePage(heading, text, ""));
+    return http::Response::Html(code, views_->NoticePage(heading, text, Html{}));
   }
   return http::Response::Text(code, heading + " " + text + "\n");
 }

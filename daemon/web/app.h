@@ -36,7 +36,7 @@ class App final : public http::Handler {
   http::Response Handle(const http::Request& request) override;
 
   // Headers every response carries, for http::Server::Options::common_headers.
-  static std::vector<std::pair<std::string, std::string>> SecurityHeaders();
+  std::vector<std::pair<std::string, std::string>> SecurityHeaders() const;
 
  private:
   struct Session;

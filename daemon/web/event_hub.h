@@ -18,8 +18,8 @@ class EventHub {
 
   std::shared_ptr<http::EventStream> Subscribe();
   void Broadcast(std::string_view event, std::string_view data);
-  void PingAll();    // called periodically by the daemon's loop
-  void CloseAll();   // at shutdown: ends every stream and refuses new ones
+  void PingAll();   // called periodically by the daemon's loop
+  void CloseAll();  // at shutdown: ends every stream and refuses new ones
   size_t size() const;
 
  private:

@@ -30,7 +30,7 @@ struct Html {
 class Template {
  public:
   struct Value {
-    Value(std::string_view text) : text(text) {}   // NOLINT: implicit for brevity at call sites
+    Value(std::string_view text) : text(text) {}    // NOLINT: implicit for brevity at call sites
     Value(const std::string& text) : text(text) {}  // NOLINT
     Value(const char* text) : text(text) {}         // NOLINT
     Value(const Html& html) : text(html.html), raw(true) {}  // NOLINT

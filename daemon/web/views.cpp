@@ -9,9 +9,9 @@ namespace hearth::web {
 namespace {
 
 constexpr std::string_view kTemplateNames[] = {
-    "page",       "notice_page",    "conversation_item", "load_more",   "rename_form",
-    "delete_confirm", "empty",      "conversation",      "earlier",     "message",
-    "notice_message", "search_hit", "search_results",    "settings",    "error",
+    "page",           "notice_page", "conversation_item", "load_more", "rename_form",
+    "delete_confirm", "empty",       "conversation",      "earlier",   "message",
+    "notice_message", "search_hit",  "search_results",    "settings",  "error",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -68,6 +68,13 @@ Result<std::unique_ptr<Views>> Views::Load() {
   std::string all;
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) all += Sha256Hex(kEmbeddedFiles[i].data);
   views->asset_version_ = Sha256Hex(all).substr(0, 12);
+  std::string_view notice = FindEmbeddedFile("templates/notice_page.html")->data;
+  size_t open = notice.find("<style>"), close = notice.find("</style>");
+  if (open == std::string_view::npos || close == std::string_view::npos) {
+    return Status::Internal("templates/notice_page.html has no <style> block");
+  }
+  open += std::string_view("<style>").size();
+  views->notice_style_source_ = "'sha256-" + Sha256Base64(notice.substr(open, close - open)) + "'";
   return views;
 }
 
@@ -81,18 +88,18 @@ const Template& Views::Get(std::string_view name) const {
 
 std::string Views::Page(std::string_view title, std::string_view theme, const Html& items,
                         const Html& main, bool settings_current) const {
-  return Get("page").Render({{"title", title},
-                             {"theme", theme},
-                             {"v", asset_version_},
-                             {"items", items},
-                             {"main", main},
-                             {"settings_current", Html{settings_current ? "aria-current=\"page\"" : ""}}});
+  return Get("page").Render(
+      {{"title", title},
+       {"theme", theme},
+       {"v", asset_version_},
+       {"items", items},
+       {"main", main},
+       {"settings_current", Html{settings_current ? "aria-current=\"page\"" : ""}}});
 }
 
 std::string Views::NoticePage(std::string_view heading, std::string_view text,
-                              std::string_view hint) const {
-  return Get("notice_page")
-      .Render({{"heading", heading}, {"text", text}, {"hint", hint}, {"v", asset_version_}});
+                              const Html& hint) const {
+  return Get("notice_page").Render({{"heading", heading}, {"text", text}, {"hint", hint}});
 }
 
 Html Views::ConversationItem(const store::Conversation& c, bool current) const {
@@ -180,32 +187,35 @@ Html Views::SearchResults(std::string_view query, const std::vector<store::Searc
                            {"title", hit.conversation_title},
                            {"snippet", Html{HighlightSnippet(hit.snippet)}}});
   }
-  std::string summary =
-      hits.empty() ? "No messages match “" + std::string(query) + "”."
-                   : std::to_string(hits.size()) +
-                         (hits.size() == 1 ? " message matches “" : " messages match “") + std::string(query) + "”.";
+  std::string summary = hits.empty()
+                            ? "No messages match “" + std::string(query) + "”."
+                            : std::to_string(hits.size()) +
+                                  (hits.size() == 1 ? " message matches “" : " messages match “") +
+                                  std::string(query) + "”.";
   return Html{Get("search_results").Render({{"summary", summary}, {"hits", list}})};
 }
 
 Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_view saved) const {
-  return Html{Get("settings").Render({
-      {"theme_system", Html{Selected(theme == "system")}},
-      {"theme_light", Html{Selected(theme == "light")}},
-      {"theme_dark", Html{Selected(theme == "dark")}},
-      {"saved", saved},
-      {"version", s.version},
-      {"address", s.address},
-      {"socket", s.socket_from_systemd ? "passed by systemd (socket activation)"
-                                       : "bound by hearthd on a port the kernel picked"},
-      {"started_iso", IsoTime(s.started_ms)},
-      {"started", ShortTime(s.started_ms)},
-      {"db_path", s.db_path},
-      {"db_size", HumanBytes(s.stats.file_bytes)},
-      {"schema", std::to_string(s.stats.schema_version)},
-      {"conversations", std::to_string(s.stats.conversations)},
-      {"messages", std::to_string(s.stats.messages)},
-      {"sessions", std::to_string(s.stats.sessions)},
-  })};
+  return Html{
+      Get("settings")
+          .Render({
+              {"theme_system", Html{Selected(theme == "system")}},
+              {"theme_light", Html{Selected(theme == "light")}},
+              {"theme_dark", Html{Selected(theme == "dark")}},
+              {"saved", saved},
+              {"version", s.version},
+              {"address", s.address},
+              {"socket", s.socket_from_systemd ? "passed by systemd (socket activation)"
+                                               : "bound by hearthd on a port the kernel picked"},
+              {"started_iso", IsoTime(s.started_ms)},
+              {"started", ShortTime(s.started_ms)},
+              {"db_path", s.db_path},
+              {"db_size", HumanBytes(s.stats.file_bytes)},
+              {"schema", std::to_string(s.stats.schema_version)},
+              {"conversations", std::to_string(s.stats.conversations)},
+              {"messages", std::to_string(s.stats.messages)},
+              {"sessions", std::to_string(s.stats.sessions)},
+          })};
 }
 
 Html Views::Error(std::string_view heading, std::string_view text) const {

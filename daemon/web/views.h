@@ -33,12 +33,11 @@ class Views {
   std::string Page(std::string_view title, std::string_view theme, const Html& items,
                    const Html& main, bool settings_current) const;
   // A standalone notice page (401, 403, 404, signed out).
-  std::string NoticePage(std::string_view heading, std::string_view text,
-                         std::string_view hint) const;
+  std::string NoticePage(std::string_view heading, std::string_view text, const Html& hint) const;
 
   // Conversation list items; adds a "show older" item when the page is full.
-  Html ConversationItems(const std::vector<store::Conversation>& conversations,
-                         int64_t current_id, int page_size) const;
+  Html ConversationItems(const std::vector<store::Conversation>& conversations, int64_t current_id,
+                         int page_size) const;
   Html ConversationItem(const store::Conversation& c, bool current) const;
   Html RenameForm(const store::Conversation& c) const;
   Html DeleteConfirm(const store::Conversation& c) const;
@@ -56,6 +55,9 @@ class Views {
 
   // Cache-busting version of the embedded assets, used in their URLs.
   const std::string& asset_version() const { return asset_version_; }
+  // CSP source ('sha256-...') for the notice page's own <style>. That page is shown without a
+  // session, when the stylesheet (behind the session check like everything else) cannot load.
+  const std::string& notice_style_source() const { return notice_style_source_; }
 
  private:
   Views() = default;
@@ -63,6 +65,7 @@ class Views {
 
   std::vector<std::pair<std::string, Template>> templates_;
   std::string asset_version_;
+  std::string notice_style_source_;
 };
 
 // "2026-11-23T09:30:00Z" and "09:30" (local time) for a Unix time in milliseconds.

@@ -36,3 +36,14 @@ TEST(Sha256, HandlesThePaddingBoundaryBetweenOneAndTwoBlocks) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST(Sha256Base64, EncodesTheDigestAsCspHashSourcesExpect) {
+  EXPECT_EQ(Sha256Base64(""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(Sha256Base64("abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+}
+
+}  // namespace
+}  // namespace hearth
