@@ -290,7 +290,7 @@ http::Response App::CreateConversation(const http::Request& request) {
   auto c = store_.CreateConversation("", clock_.NowMs());
   if (!c.ok()) return Fail(request, c.status());
   hub_.Broadcast("conversations", "created");
-  http::Response r = Fragment(views_->Conversation(*c, {}, options_.message_page_size));
+  http::Response r = ConversationFragment(request, *c, {});
   r.Header("HX-Push-Url", "/c/" + std::to_string(c->id));
   return r;
 }
@@ -314,8 +314,7 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
   if (action.empty() && get) {
     auto messages = store_.ListMessages(*id, std::nullopt, options_.message_page_size);
     if (!messages.ok()) return Fail(request, messages.status());
-    return Fragment(views_->Conversation(*c, *messages, options_.message_page_size))
-        .Header("Vary", "HX-Request");
+    return ConversationFragment(request, *c, *messages).Header("Vary", "HX-Request");
   }
   if (action.empty() && method == "DELETE") {
     Status s = store_.DeleteConversation(*id);
@@ -348,7 +347,10 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
     auto renamed = store_.GetConversation(*id);
     if (!renamed.ok()) return Fail(request, renamed.status());
     hub_.Broadcast("conversations", "renamed");
-    return Fragment(views_->ConversationItem(*renamed, CurrentConversation(request) == *id));
+    bool open = CurrentConversation(request) == *id;
+    Html html = views_->ConversationItem(*renamed, open);
+    if (open) html.html += views_->TitleUpdate(renamed->title).html;
+    return Fragment(html);
   }
   if (action == "delete" && get) return Fragment(views_->DeleteConfirm(*c));
   if (action == "messages" && method == "POST") {
@@ -504,6 +506,18 @@ http::Response App::Fail(const http::Request& request, const Status& status) {
     return http::Response::Html(code, views_->NoticePage(heading, text, Html{}));
   }
   return http::Response::Text(code, heading + " " + text + "\n");
+}
+
+http::Response App::ConversationFragment(const http::Request& request, const store::Conversation& c,
+                                         const std::vector<store::Message>& messages) {
+  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
+  if (!list.ok()) return Fail(request, list.status());
+  Html html = views_->Conversation(c, messages, options_.message_page_size);
+  html.html += views_
+                   ->NavigationUpdate(
+                       c.title, views_->ConversationItems(*list, c.id, options_.list_page_size))
+                   .html;
+  return Fragment(html);
 }
 
 http::Response App::Fragment(const Html& html) { return http::Response::Html(200, html.html); }

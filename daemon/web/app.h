@@ -60,6 +60,10 @@ class App final : public http::Handler {
   http::Response Unauthorized(const http::Request& request);
   http::Response Fail(const http::Request& request, const Status& status);
   http::Response Fragment(const Html& html);
+  // The conversation view for #main plus the out-of-band updates that keep the rest of the page
+  // in step with it.
+  http::Response ConversationFragment(const http::Request& request, const store::Conversation& c,
+                                      const std::vector<store::Message>& messages);
   int64_t CurrentConversation(const http::Request& request) const;
   std::string Theme();
 

@@ -12,6 +12,7 @@ constexpr std::string_view kTemplateNames[] = {
     "page",           "notice_page", "conversation_item", "load_more", "rename_form",
     "delete_confirm", "empty",       "conversation",      "earlier",   "message",
     "notice_message", "search_hit",  "search_results",    "settings",  "error",
+    "navigation_oob", "title_oob",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -216,6 +217,14 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
               {"messages", std::to_string(s.stats.messages)},
               {"sessions", std::to_string(s.stats.sessions)},
           })};
+}
+
+Html Views::NavigationUpdate(std::string_view title, const Html& items) const {
+  return Html{Get("navigation_oob").Render({{"title", title}, {"items", items}})};
+}
+
+Html Views::TitleUpdate(std::string_view title) const {
+  return Html{Get("title_oob").Render({{"title", title}})};
 }
 
 Html Views::Error(std::string_view heading, std::string_view text) const {

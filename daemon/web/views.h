@@ -52,6 +52,11 @@ class Views {
   Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
   Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved) const;
   Html Error(std::string_view heading, std::string_view text) const;
+  // Out-of-band swaps for when #main changes without a page load: the document title, the list
+  // with the new current item, and the Settings link no longer current.
+  Html NavigationUpdate(std::string_view title, const Html& items) const;
+  // Out-of-band swaps for a renamed conversation that is open: its heading and the title.
+  Html TitleUpdate(std::string_view title) const;
 
   // Cache-busting version of the embedded assets, used in their URLs.
   const std::string& asset_version() const { return asset_version_; }

@@ -47,6 +47,23 @@ TEST_F(Conversations, AreCreatedRenamedListedAndDeleted) {
   EXPECT_EQ(client_->Get("/c/" + id).status, 404);
 }
 
+TEST_F(Conversations, KeepTheRestOfThePageInStepWhenOpenedOrRenamed) {
+  std::string id = Create();
+  std::string url = client_->origin() + "/c/" + id;
+  HttpResponse opened = client_->Get("/c/" + id);
+  EXPECT_NE(opened.body.find("id=\"conversation-list\" hx-swap-oob"), std::string::npos);
+  EXPECT_NE(opened.body.find("aria-current=\"page\""), std::string::npos);
+  HttpResponse renamed =
+      client_->Post("/c/" + id + "/rename", "title=Lisbon", {{"HX-Current-URL", url}});
+  EXPECT_NE(renamed.body.find("<h1 id=\"conversation-title\" hx-swap-oob=\"true\">Lisbon</h1>"),
+            std::string::npos)
+      << renamed.body;
+  EXPECT_NE(renamed.body.find("<title>Lisbon · Hearth</title>"), std::string::npos);
+  // Renaming a conversation that is not open leaves the open one's heading alone.
+  HttpResponse elsewhere = client_->Post("/c/" + id + "/rename", "title=Porto");
+  EXPECT_EQ(elsewhere.body.find("conversation-title"), std::string::npos);
+}
+
 TEST_F(Conversations, AnEmptyTitleIsRefused) {
   std::string id = Create();
   HttpResponse r = client_->Post("/c/" + id + "/rename", "title=+++");

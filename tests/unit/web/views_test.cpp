@@ -1,0 +1,66 @@
+#include "web/views.h"
+
+#include <gtest/gtest.h>
+
+namespace hearth::web {
+namespace {
+
+class ViewsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto v = Views::Load();
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    views_ = std::move(*v);
+  }
+  store::Conversation Hostile() {
+    store::Conversation c;
+    c.id = 7;
+    c.title = "<script>x</script>";
+    c.message_count = 2;
+    return c;
+  }
+  std::unique_ptr<Views> views_;
+};
+
+using EveryView = ViewsTest;
+
+// Renders every view once: a template missing from the binary or from the name table aborts.
+TEST_F(EveryView, RendersAndEscapesWhatUsersTyped) {
+  store::Conversation c = Hostile();
+  store::Message m{1, 7, "user", "<b>hi</b>", 0};
+  store::SearchHit hit{7, c.title, 1, "a <i>b</i>"};
+  std::vector<std::string> out = {
+      views_->Page(c.title, "dark", views_->ConversationItems({c}, 7, 50), views_->Empty(), true),
+      views_->NoticePage("<h>", "<t>", Html{}),
+      views_->RenameForm(c).html,
+      views_->DeleteConfirm(c).html,
+      views_->Conversation(c, {m}, 100).html,
+      views_->NoticeMessage("<n>").html,
+      views_->SearchResults("<q>", {hit}).html,
+      views_->Settings(StatusInfo{}, "light", "<s>").html,
+      views_->Error("<e>", "<e>").html,
+      views_->NavigationUpdate(c.title, Html{}).html,
+      views_->TitleUpdate(c.title).html,
+  };
+  for (const auto& html : out) {
+    EXPECT_FALSE(html.empty());
+    EXPECT_EQ(html.find("<script>x"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<b>hi"), std::string::npos) << html;
+    EXPECT_EQ(html.find("<i>b"), std::string::npos) << html;
+  }
+}
+
+TEST_F(EveryView, OffersOlderConversationsOnlyWhenThePageIsFull) {
+  store::Conversation c = Hostile();
+  c.updated_ms = 1234;
+  EXPECT_EQ(views_->ConversationItems({c}, 0, 2).html.find("after="), std::string::npos);
+  EXPECT_NE(views_->ConversationItems({c, c}, 0, 2).html.find("after=1234.7"), std::string::npos);
+}
+
+TEST_F(EveryView, AllowsTheNoticeStyleByItsExactHash) {
+  EXPECT_TRUE(views_->notice_style_source().starts_with("'sha256-"));
+  EXPECT_EQ(views_->notice_style_source().size(), std::string("'sha256-'").size() + 44);
+}
+
+}  // namespace
+}  // namespace hearth::web
