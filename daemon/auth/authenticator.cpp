@@ -72,35 +72,70 @@ Result<std::optional<SessionInfo>> Authenticator::Authenticate(std::string_view 
     return std::optional<SessionInfo>();
   }
   std::string hash = Sha256Hex(cookie_value);
-  // The lookup is by digest, so its timing says nothing about the secret; the final comparison
-  // is constant-time all the same.
-  auto found = store_.FindSession(hash);
-  if (!found.ok()) return found.status();
-  if (!found->has_value() || !ConstantTimeEquals((*found)->id_hash, hash)) {
-    return std::optional<SessionInfo>();
-  }
-  const store::SessionRecord& record = **found;
   int64_t now = clock_.NowMs();
-  if (now >= record.expires_ms || now - record.last_seen_ms >= options_.session_idle_ms) {
+  std::unique_lock lock(mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) {
+    lock.unlock();
+    // The lookup is by digest, so its timing says nothing about the secret; the final
+    // comparison is constant-time all the same.
+    auto found = store_.FindSession(hash);
+    if (!found.ok()) return found.status();
+    if (!found->has_value() || !ConstantTimeEquals((*found)->id_hash, hash)) {
+      return std::optional<SessionInfo>();
+    }
+    lock.lock();
+    if (cache_.size() >= kMaxCachedSessions) cache_.clear();
+    it = cache_
+             .emplace(hash, CachedSession{(*found)->csrf_token, (*found)->last_seen_ms,
+                                          (*found)->expires_ms})
+             .first;
+  }
+  CachedSession& session = it->second;
+  if (now >= session.expires_ms || now - session.last_seen_ms >= options_.session_idle_ms) {
+    cache_.erase(it);
+    lock.unlock();
     Status s = store_.DeleteSession(hash);
-    if (!s.ok()) return s;
+    if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
     return std::optional<SessionInfo>();
   }
-  if (now - record.last_seen_ms >= options_.touch_interval_ms) {
+  SessionInfo info{hash, session.csrf_token};
+  if (now - session.last_seen_ms >= options_.touch_interval_ms) {
+    session.last_seen_ms = now;
+    lock.unlock();
     Status s = store_.TouchSession(hash, now);
     if (!s.ok()) return s;
   }
-  return std::optional<SessionInfo>(SessionInfo{hash, record.csrf_token});
+  return std::optional<SessionInfo>(std::move(info));
 }
 
 Status Authenticator::RevokeSession(std::string_view cookie_value) {
-  return store_.DeleteSession(Sha256Hex(cookie_value));
+  std::string hash = Sha256Hex(cookie_value);
+  {
+    std::lock_guard lock(mu_);
+    cache_.erase(hash);
+  }
+  Status s = store_.DeleteSession(hash);
+  return s.code() == Status::Code::kNotFound ? Status::Ok() : s;
 }
 
-Status Authenticator::RevokeAllSessions() { return store_.DeleteAllSessions(); }
+Status Authenticator::RevokeAllSessions() {
+  {
+    std::lock_guard lock(mu_);
+    cache_.clear();
+  }
+  return store_.DeleteAllSessions();
+}
 
 Result<int64_t> Authenticator::Sweep() {
   int64_t now = clock_.NowMs();
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(cache_, [&](const auto& entry) {
+      return now >= entry.second.expires_ms ||
+             now - entry.second.last_seen_ms >= options_.session_idle_ms;
+    });
+  }
   auto sessions = store_.DeleteExpiredSessions(now, now - options_.session_idle_ms);
   if (!sessions.ok()) return sessions.status();
   auto tokens = store_.DeleteExpiredLoginTokens(now);

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -14,7 +16,7 @@ namespace hearth::auth {
 struct AuthOptions {
   int64_t login_token_ttl_ms = 60 * 1000;
   int64_t max_login_token_ttl_ms = 10 * 60 * 1000;
-  int64_t session_idle_ms = 12 * 60 * 60 * 1000LL;         // signed out after 12 h unused
+  int64_t session_idle_ms = 12 * 60 * 60 * 1000LL;          // signed out after 12 h unused
   int64_t session_absolute_ms = 7 * 24 * 60 * 60 * 1000LL;  // and after 7 days in any case
   // last_seen is written at most this often per session, so reads stay reads.
   int64_t touch_interval_ms = 60 * 1000;
@@ -32,7 +34,11 @@ struct SessionInfo {
 };
 
 // Login tokens and sessions. Tokens and cookie values are secrets: only their SHA-256 digests are
-// stored, so the database file does not hold working credentials. Thread-safe (the store is).
+// stored, so the database file does not hold working credentials. Thread-safe.
+//
+// Sessions are checked on every request, so the ones in use are cached in memory after their
+// first lookup. This process must therefore be the only one that creates or ends sessions in the
+// database (other processes may add login tokens, as `hearthd --login-url` does).
 class Authenticator {
  public:
   Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {});
@@ -58,9 +64,20 @@ class Authenticator {
   const AuthOptions& options() const { return options_; }
 
  private:
+  struct CachedSession {
+    std::string csrf_token;
+    int64_t last_seen_ms = 0;
+    int64_t expires_ms = 0;
+  };
+  static constexpr size_t kMaxCachedSessions = 1024;
+
   store::Store& store_;
   const Clock& clock_;
   AuthOptions options_;
+
+  std::mutex mu_;
+  // guarded by mu_: keyed by the digest of the cookie value
+  std::unordered_map<std::string, CachedSession> cache_;
 };
 
 }  // namespace hearth::auth

@@ -48,8 +48,8 @@ bool IsStateChanging(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-Status CheckStateChange(const http::Request& request, uint16_t port,
-                        std::string_view session_csrf, std::string_view form_csrf) {
+Status CheckStateChange(const http::Request& request, uint16_t port, std::string_view session_csrf,
+                        std::string_view form_csrf) {
   const auto& h = request.headers;
   if (!h.origin.empty()) {
     if (!IsSameOrigin(h.origin, port)) {

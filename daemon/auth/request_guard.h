@@ -27,7 +27,7 @@ bool IsStateChanging(std::string_view method);
 // say same-origin); the request must come from htmx (HX-Request, which a cross-site page cannot
 // send without a CORS preflight we never grant) or carry the session's CSRF token (header
 // X-CSRF-Token or form field `csrf`); and a body must be a form, never text/plain.
-Status CheckStateChange(const http::Request& request, uint16_t port,
-                        std::string_view session_csrf, std::string_view form_csrf);
+Status CheckStateChange(const http::Request& request, uint16_t port, std::string_view session_csrf,
+                        std::string_view form_csrf);
 
 }  // namespace hearth::auth
