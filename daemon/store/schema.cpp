@@ -12,10 +12,11 @@ constexpr const char* kMigrations[] = {
     // 1: conversations, messages with full-text search, settings, sessions, login tokens.
     R"sql(
 CREATE TABLE conversations (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a stale tab must not reach a new one
   title TEXT NOT NULL,
   created_ms INTEGER NOT NULL,
-  updated_ms INTEGER NOT NULL
+  updated_ms INTEGER NOT NULL,
+  message_count INTEGER NOT NULL DEFAULT 0  -- kept by triggers: the list shows it on every row
 );
 CREATE INDEX conversations_by_updated ON conversations (updated_ms DESC, id DESC);
 
@@ -55,6 +56,12 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
   content_rowid = 'id',
   tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+  UPDATE conversations SET message_count = message_count + 1 WHERE id = new.conversation_id;
+END;
+CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+  UPDATE conversations SET message_count = message_count - 1 WHERE id = old.conversation_id;
+END;
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
   INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
 END;

@@ -43,9 +43,7 @@ enum class Store::Query : int {
   kCount,
 };
 
-#define HEARTH_CONVERSATION_COLUMNS     \
-  "id, title, created_ms, updated_ms, " \
-  "(SELECT count(*) FROM messages WHERE conversation_id = conversations.id)"
+#define HEARTH_CONVERSATION_COLUMNS "id, title, created_ms, updated_ms, message_count"
 #define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms"
 #define HEARTH_SESSION_COLUMNS \
   "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"

@@ -842,3 +842,30 @@ TEST(SearchRegression, AQueryWithANulByteIsPlainText) {
 
 }  // namespace
 }  // namespace hearth::store
+
+namespace hearth::store {
+namespace {
+
+TEST(ConversationCounters, FollowMessagesInAndOut) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  auto a = (*store)->CreateConversation("a", 1);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*store)->AddMessage(a->id, "user", "m", 2 + i).ok());
+  EXPECT_EQ((*store)->GetConversation(a->id)->message_count, 3);
+  auto list = (*store)->ListConversations(std::nullopt, 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].message_count, 3);
+}
+
+TEST(ConversationIds, AreNeverReusedAfterADelete) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  auto first = (*store)->CreateConversation("first", 1);
+  ASSERT_TRUE((*store)->DeleteConversation(first->id).ok());
+  auto second = (*store)->CreateConversation("second", 2);
+  EXPECT_GT(second->id, first->id);
+}
+
+}  // namespace
+}  // namespace hearth::store
