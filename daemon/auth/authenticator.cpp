@@ -25,12 +25,30 @@ std::string RandomHex(size_t bytes) {
 
 }  // namespace
 
-Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOptions options,
+                             TokenDrop* drop)
+    : store_(store), clock_(clock), options_(options), drop_(drop) {}
+
+namespace {
+
+int64_t ClampTtl(int64_t ttl_ms, const AuthOptions& options) {
+  if (ttl_ms <= 0) ttl_ms = options.login_token_ttl_ms;
+  return std::min(ttl_ms, options.max_login_token_ttl_ms);
+}
+
+}  // namespace
+
+Result<std::string> Authenticator::IssueDroppedLoginToken(TokenDrop& drop, int64_t now_ms,
+                                                          int64_t ttl_ms,
+                                                          const AuthOptions& options) {
+  std::string token = Uuid7::Generate(now_ms).ToString();
+  Status s = drop.Put(Sha256Hex(token), now_ms + ClampTtl(ttl_ms, options));
+  if (!s.ok()) return s;
+  return token;
+}
 
 Result<std::string> Authenticator::IssueLoginToken(int64_t ttl_ms) {
-  if (ttl_ms <= 0) ttl_ms = options_.login_token_ttl_ms;
-  ttl_ms = std::min(ttl_ms, options_.max_login_token_ttl_ms);
+  ttl_ms = ClampTtl(ttl_ms, options_);
   int64_t now = clock_.NowMs();
   std::string token = Uuid7::Generate(now).ToString();
   Status s = store_.InsertLoginToken(Sha256Hex(token), now + ttl_ms);
@@ -47,8 +65,13 @@ Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
   if (!parsed) return kRefused;
   int64_t now = clock_.NowMs();
   // The canonical form is hashed, so upper- and lowercase spellings are the same token.
-  auto consumed = store_.ConsumeLoginToken(Sha256Hex(parsed->ToString()), now);
+  std::string digest = Sha256Hex(parsed->ToString());
+  auto consumed = store_.ConsumeLoginToken(digest, now);
   if (!consumed.ok()) return consumed.status();
+  if (!*consumed && drop_ != nullptr) {
+    consumed = drop_->Take(digest, now);
+    if (!consumed.ok()) return consumed.status();
+  }
   if (!*consumed) return kRefused;
 
   NewSession session;
@@ -140,6 +163,11 @@ Result<int64_t> Authenticator::Sweep() {
   if (!sessions.ok()) return sessions.status();
   auto tokens = store_.DeleteExpiredLoginTokens(now);
   if (!tokens.ok()) return tokens.status();
+  if (drop_ != nullptr) {
+    auto dropped = drop_->SweepExpired(now);
+    if (!dropped.ok()) return dropped.status();
+    *tokens += *dropped;
+  }
   return *sessions + *tokens;
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "auth/token_drop.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "store/store.h"
@@ -41,11 +42,17 @@ struct SessionInfo {
 // database (other processes may add login tokens, as `hearthd --login-url` does).
 class Authenticator {
  public:
-  Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {});
+  // `drop`, if given, is where other processes leave login tokens (see token_drop.h).
+  Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {},
+                TokenDrop* drop = nullptr);
 
   // A fresh single-use UUIDv7 login token valid for `ttl_ms` (0: the default; clamped to the
   // maximum). Returns the token text, which the caller shows once.
   Result<std::string> IssueLoginToken(int64_t ttl_ms = 0);
+
+  // The same, for a process other than the daemon: the token goes through `drop`.
+  static Result<std::string> IssueDroppedLoginToken(TokenDrop& drop, int64_t now_ms, int64_t ttl_ms,
+                                                    const AuthOptions& options = {});
 
   // Exchanges a login token for a session. PermissionDenied when the token is malformed,
   // unknown, already used or expired: the caller shows one message for all, so a page cannot
@@ -74,6 +81,7 @@ class Authenticator {
   store::Store& store_;
   const Clock& clock_;
   AuthOptions options_;
+  TokenDrop* drop_;
 
   std::mutex mu_;
   // guarded by mu_: keyed by the digest of the cookie value

@@ -53,7 +53,7 @@ constexpr std::string_view kUsage =
     "Files: $XDG_DATA_HOME/hearth/hearth.db, $XDG_RUNTIME_DIR/hearth/{port,hearthd.lock}\n";
 
 struct Paths {
-  std::string data_dir, runtime_dir, db, port_file, lock_file;
+  std::string data_dir, runtime_dir, db, port_file, lock_file, token_dir;
 };
 
 Result<Paths> ResolvePaths() {
@@ -67,6 +67,7 @@ Result<Paths> ResolvePaths() {
   p.db = *data + "/hearth.db";
   p.port_file = *runtime + "/port";
   p.lock_file = *runtime + "/hearthd.lock";
+  p.token_dir = *runtime + "/login-tokens";
   return p;
 }
 
@@ -116,14 +117,9 @@ int PrintLoginUrl(int64_t ttl_seconds) {
                  paths->port_file.c_str());
     return kExitFailure;
   }
-  auto store = store::Store::Open(paths->db);
-  if (!store.ok()) {
-    std::fprintf(stderr, "hearthd: %s\n", store.status().message().c_str());
-    return kExitFailure;
-  }
   SystemClock clock;
-  auth::Authenticator authenticator(**store, clock);
-  auto token = authenticator.IssueLoginToken(ttl_seconds * 1000);
+  auth::TokenDrop drop(paths->token_dir);
+  auto token = auth::Authenticator::IssueDroppedLoginToken(drop, clock.NowMs(), ttl_seconds * 1000);
   if (!token.ok()) {
     std::fprintf(stderr, "hearthd: %s\n", token.status().message().c_str());
     return kExitFailure;
@@ -181,7 +177,8 @@ int RunDaemon(bool print_login_url, bool open_browser) {
 
   auto views = web::Views::Load();
   if (!views.ok()) return StartupFailed(views.status());
-  auth::Authenticator authenticator(**store, clock);
+  auth::TokenDrop drop(paths->token_dir);
+  auth::Authenticator authenticator(**store, clock, {}, &drop);
   web::EventHub hub;
   web::AppOptions app_options;
   app_options.port = listener->port;

@@ -107,7 +107,20 @@ TEST_F(AStoreFile, IsCreatedReadableByItsOwnerOnly) {
   ASSERT_TRUE(store->CreateConversation("first", 1).ok());
   EXPECT_EQ(FileMode(path_), 0600u);
   EXPECT_EQ(FileMode(path_ + "-wal"), 0600u);
-  EXPECT_EQ(FileMode(path_ + "-shm"), 0600u);
+}
+
+TEST_F(AStoreFile, IsHeldExclusivelyWhileOpen) {
+  std::unique_ptr<Store> store = OpenOrFail();
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->CreateConversation("first", 1).ok());
+  // Exclusive locking keeps the WAL index in memory: no -shm file for others to map.
+  struct stat st;
+  EXPECT_NE(stat((path_ + "-shm").c_str(), &st), 0);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &other, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(other, "SELECT count(*) FROM conversations", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
 }
 
 TEST_F(AStoreFile, KeepsItsDataWhenReopened) {
