@@ -8,7 +8,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(build-essential cmake ninja-build pkg-config
           libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjsoncpp-dev uuid-dev libcurl4-openssl-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev chromium wrk nginx-light sqlite3 curl)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev chromium wrk nginx-light sqlite3 curl jq iproute2)
 fi
 # npm fetches htmx at build time. Some machines carry a Node.js from elsewhere that bundles npm
 # and conflicts with Debian's npm package: only install Node.js when it is missing.

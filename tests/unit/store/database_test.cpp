@@ -1,5 +1,7 @@
 #include "store/database.h"
 
+#include "testing/temp_dir.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -12,38 +14,8 @@ namespace hearth::store {
 namespace {
 
 using Code = Status::Code;
-
-// A private directory under the test temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = testing::TempDir() + "hearth-database-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-// Another program's connection, through the plain C API.
-class RawConnection {
- public:
-  explicit RawConnection(const std::string& path) {
-    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
-  }
-  ~RawConnection() { sqlite3_close(db_); }
-  void Exec(const char* sql) {
-    char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db_, sql, nullptr, nullptr, &error), SQLITE_OK) << error;
-    sqlite3_free(error);
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
+using hearth::unit::RawConnection;
+using hearth::unit::TempDir;
 
 TEST(DatabaseErrorMapping, SaysALockedFileIsBusyAndHowToFreeIt) {
   for (int rc : {SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT}) {
