@@ -6,19 +6,8 @@
 namespace hearth::testing {
 namespace {
 
-class Conversations : public ::testing::Test {
+class Conversations : public SignedInDaemon {
  protected:
-  void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dirs_);
-    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    client_ = std::make_unique<Client>(daemon_->port());
-    ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
-  }
-  void TearDown() override {
-    if (daemon_) {
-      EXPECT_EQ(daemon_->Terminate().code, 0) << daemon_->Stderr();
-    }
-  }
   // Creates a conversation and returns its id, from the HX-Push-Url header.
   std::string Create() {
     HttpResponse r = client_->Post("/conversations", "");
@@ -27,10 +16,6 @@ class Conversations : public ::testing::Test {
     EXPECT_TRUE(url.starts_with("/c/")) << url;
     return url.substr(3);
   }
-
-  UserDirs dirs_;
-  std::unique_ptr<Daemon> daemon_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(Conversations, AreCreatedRenamedListedAndDeleted) {
@@ -74,7 +59,8 @@ TEST_F(Conversations, AnEmptyTitleIsRefused) {
 
 TEST_F(Conversations, StoreTheMessageAndSayNoModelIsConfigured) {
   std::string id = Create();
-  HttpResponse r = client_->Post("/c/" + id + "/messages", "content=" + FormEncode("Hello\r\nthere"));
+  HttpResponse r =
+      client_->Post("/c/" + id + "/messages", "content=" + FormEncode("Hello\r\nthere"));
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("Hello\nthere"), std::string::npos);
   EXPECT_NE(r.body.find("No model is configured"), std::string::npos);
@@ -103,12 +89,12 @@ TEST_F(Conversations, ShowUserTextAsTextNeverAsMarkup) {
 
 TEST_F(Conversations, AreFoundByFullTextSearchWithHighlightedSnippets) {
   std::string a = Create(), b = Create();
-  ASSERT_EQ(client_->Post("/c/" + a + "/messages", "content=" + FormEncode("the quick brown fox"))
-                .status,
-            200);
-  ASSERT_EQ(client_->Post("/c/" + b + "/messages", "content=" + FormEncode("a lazy dog sleeps"))
-                .status,
-            200);
+  ASSERT_EQ(
+      client_->Post("/c/" + a + "/messages", "content=" + FormEncode("the quick brown fox")).status,
+      200);
+  ASSERT_EQ(
+      client_->Post("/c/" + b + "/messages", "content=" + FormEncode("a lazy dog sleeps")).status,
+      200);
   HttpResponse hits = client_->Get("/search?q=bro");
   EXPECT_EQ(hits.status, 200);
   EXPECT_NE(hits.body.find("<mark>brown</mark>"), std::string::npos) << hits.body;

@@ -121,16 +121,17 @@ TEST(Restart, KeepsConversationsAndSessions) {
     Client client(daemon.port());
     ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
     ASSERT_EQ(client.Post("/conversations", "").status, 200);
-    ASSERT_EQ(client.Post("/c/1/messages", "content=" + FormEncode("remember the lighthouse")).status,
-              200);
+    ASSERT_EQ(
+        client.Post("/c/1/messages", "content=" + FormEncode("remember the lighthouse")).status,
+        200);
     cookie = client.cookie();
     ASSERT_EQ(daemon.Terminate().code, 0);
   }
   Daemon daemon(dirs);
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  HttpResponse page = SendRaw(daemon.port(), "GET /c/1 HTTP/1.1\r\nHost: 127.0.0.1:" +
-                                                 std::to_string(daemon.port()) + "\r\nCookie: " +
-                                                 cookie + "\r\nConnection: close\r\n\r\n");
+  HttpResponse page = SendRaw(
+      daemon.port(), "GET /c/1 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(daemon.port()) +
+                         "\r\nCookie: " + cookie + "\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("remember the lighthouse"), std::string::npos);
   EXPECT_EQ(daemon.Terminate().code, 0);

@@ -42,8 +42,8 @@ std::vector<std::string> ChildEnv(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
-    if (kv.starts_with("LISTEN_") || kv.starts_with("NOTIFY_SOCKET=") ||
-        kv.starts_with("XDG_") || kv.starts_with("HOME=") || kv.starts_with("JOURNAL_STREAM=") ||
+    if (kv.starts_with("LISTEN_") || kv.starts_with("NOTIFY_SOCKET=") || kv.starts_with("XDG_") ||
+        kv.starts_with("HOME=") || kv.starts_with("JOURNAL_STREAM=") ||
         kv.starts_with("DISPLAY=") || kv.starts_with("WAYLAND_DISPLAY=")) {
       continue;
     }
@@ -144,8 +144,8 @@ UserDirs::~UserDirs() {
 }
 
 std::vector<std::string> UserDirs::Env() const {
-  return {"HOME=" + root_, "XDG_DATA_HOME=" + root_ + "/data",
-          "XDG_RUNTIME_DIR=" + root_ + "/run", "XDG_CONFIG_HOME=" + root_ + "/config"};
+  return {"HOME=" + root_, "XDG_DATA_HOME=" + root_ + "/data", "XDG_RUNTIME_DIR=" + root_ + "/run",
+          "XDG_CONFIG_HOME=" + root_ + "/config"};
 }
 
 Daemon::Daemon(const UserDirs& dirs, Options options) : dirs_(dirs) {
@@ -372,7 +372,8 @@ HttpResponse Client::Request(const std::string& method, const std::string& path,
   for (const auto& [name, value] : headers) {
     if (!value.empty()) raw += name + ": " + value + "\r\n";  // an empty value drops a default
   }
-  if (!body.empty() || method == "POST") raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   raw += "Connection: close\r\n\r\n" + body;
   return SendRaw(port_, raw);
 }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "base/fd.h"
 
 namespace hearth::testing {
@@ -146,6 +148,28 @@ class EventReader {
   int status_ = 0;
   std::string received_;
   bool closed_ = false;
+};
+
+// A fixture with a ready daemon and a client signed in to it; the daemon must exit 0 at the end.
+class SignedInDaemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    daemon_ = std::make_unique<Daemon>(dirs_);
+    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
+    port_ = daemon_->port();
+    client_ = std::make_unique<Client>(port_);
+    ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
+  }
+  void TearDown() override {
+    if (daemon_) {
+      EXPECT_EQ(daemon_->Terminate().code, 0) << daemon_->Stderr();
+    }
+  }
+
+  UserDirs dirs_;
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<Client> client_;
+  uint16_t port_ = 0;
 };
 
 }  // namespace hearth::testing

@@ -6,22 +6,9 @@
 namespace hearth::testing {
 namespace {
 
-class SignedInDaemon : public ::testing::Test {
+// How many conversations the list shows: refused requests must not have created any.
+class AttackedDaemon : public SignedInDaemon {
  protected:
-  void SetUp() override {
-    daemon_ = std::make_unique<Daemon>(dirs_);
-    ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    port_ = daemon_->port();
-    client_ = std::make_unique<Client>(port_);
-    ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
-  }
-  void TearDown() override {
-    if (daemon_) {
-      EXPECT_EQ(daemon_->Terminate().code, 0) << daemon_->Stderr();
-    }
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  // How many conversations the list shows: refused requests must not have created any.
   size_t ConversationCount() {
     std::string body = client_->Get("/conversations").body;
     size_t n = 0;
@@ -31,19 +18,14 @@ class SignedInDaemon : public ::testing::Test {
     }
     return n;
   }
-
-  UserDirs dirs_;
-  std::unique_ptr<Daemon> daemon_;
-  std::unique_ptr<Client> client_;
-  uint16_t port_ = 0;
 };
 
-using LoginToken = SignedInDaemon;
-using WithoutSession = SignedInDaemon;
-using HostHeader = SignedInDaemon;
-using StateChangingRequest = SignedInDaemon;
-using EveryResponse = SignedInDaemon;
-using OversizedOrMalformedInput = SignedInDaemon;
+using LoginToken = AttackedDaemon;
+using WithoutSession = AttackedDaemon;
+using HostHeader = AttackedDaemon;
+using StateChangingRequest = AttackedDaemon;
+using EveryResponse = AttackedDaemon;
+using OversizedOrMalformedInput = AttackedDaemon;
 
 TEST_F(LoginToken, GivesAStrictHttpOnlyCookieAndRedirectsTheTokenOutOfTheAddressBar) {
   Client browser(port_);
@@ -95,7 +77,8 @@ TEST_F(WithoutSession, EveryOtherEndpointIsRefused) {
 
 TEST_F(WithoutSession, AForgedOrRevokedCookieIsRefused) {
   Client forger(port_);
-  HttpResponse r = forger.Get("/conversations", {{"Cookie", "hearth_session=" + std::string(64, 'a')}});
+  HttpResponse r =
+      forger.Get("/conversations", {{"Cookie", "hearth_session=" + std::string(64, 'a')}});
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(client_->Post("/logout", "").status, 200);
   EXPECT_EQ(client_->Get("/conversations").status, 401);
@@ -115,13 +98,15 @@ TEST_F(WithoutSession, HealthzAndCorsPreflightStillAnswerButGrantNothing) {
 }
 
 TEST_F(HostHeader, MustNameLoopbackWithTheBoundPort) {
-  for (std::string host : std::vector<std::string>{"127.0.0.1:" + std::to_string(port_), "localhost:" + std::to_string(port_),
-                           "[::1]:" + std::to_string(port_)}) {
+  for (std::string host : std::vector<std::string>{"127.0.0.1:" + std::to_string(port_),
+                                                   "localhost:" + std::to_string(port_),
+                                                   "[::1]:" + std::to_string(port_)}) {
     EXPECT_EQ(client_->Get("/healthz", {{"Host", host}}).status, 200) << host;
   }
   std::string p = std::to_string(port_);
-  for (std::string host : std::vector<std::string>{"evil.example", "evil.example:" + p, "127.0.0.1", "127.0.0.1:1",
-                           "localhost.evil.example:" + p, "127.0.0.2:" + p}) {
+  for (std::string host :
+       std::vector<std::string>{"evil.example", "evil.example:" + p, "127.0.0.1", "127.0.0.1:1",
+                                "localhost.evil.example:" + p, "127.0.0.2:" + p}) {
     HttpResponse r = client_->Get("/", {{"Host", host}});
     EXPECT_EQ(r.status, 421) << host;
     EXPECT_EQ(r.body.find("conversation"), std::string::npos);
@@ -129,9 +114,10 @@ TEST_F(HostHeader, MustNameLoopbackWithTheBoundPort) {
 }
 
 TEST_F(StateChangingRequest, FromAnotherOriginIsRefusedAndChangesNothing) {
-  for (std::string origin : std::vector<std::string>{std::string("http://evil.example"), std::string("null"),
-                             "http://127.0.0.1:" + std::to_string(port_ + 1),
-                             "https://127.0.0.1:" + std::to_string(port_)}) {
+  for (std::string origin :
+       std::vector<std::string>{std::string("http://evil.example"), std::string("null"),
+                                "http://127.0.0.1:" + std::to_string(port_ + 1),
+                                "https://127.0.0.1:" + std::to_string(port_)}) {
     HttpResponse r = client_->Post("/conversations", "", {{"Origin", origin}});
     EXPECT_EQ(r.status, 403) << origin;
   }
@@ -154,8 +140,9 @@ TEST_F(StateChangingRequest, NeedsTheHtmxHeaderOrTheCsrfToken) {
   // A plain cross-site <form> cannot add HX-Request; a same-origin Origin alone is not enough.
   EXPECT_EQ(client_->Post("/conversations", "", {{"HX-Request", ""}}).status, 403);
   EXPECT_EQ(client_->Post("/conversations", "csrf=guess", {{"HX-Request", ""}}).status, 403);
-  EXPECT_EQ(client_->Post("/conversations", "", {{"HX-Request", ""}, {"X-CSRF-Token", "guess"}}).status,
-            403);
+  EXPECT_EQ(
+      client_->Post("/conversations", "", {{"HX-Request", ""}, {"X-CSRF-Token", "guess"}}).status,
+      403);
   EXPECT_EQ(ConversationCount(), 0u);
 }
 
@@ -171,9 +158,12 @@ TEST_F(StateChangingRequest, WithATextPlainBodyIsRefused) {
 TEST_F(EveryResponse, CarriesTheSecurityHeaders) {
   Client stranger(port_);
   std::vector<HttpResponse> responses = {
-      client_->Get("/", {{"HX-Request", ""}}), client_->Get("/healthz"),
-      client_->Get("/assets/app.css"),         client_->Get("/nope"),
-      stranger.Get("/"),                       client_->Get("/", {{"Host", "evil.example"}}),
+      client_->Get("/", {{"HX-Request", ""}}),
+      client_->Get("/healthz"),
+      client_->Get("/assets/app.css"),
+      client_->Get("/nope"),
+      stranger.Get("/"),
+      client_->Get("/", {{"Host", "evil.example"}}),
       client_->Post("/conversations", "", {{"Origin", "http://evil.example"}}),
   };
   for (const auto& r : responses) {
@@ -220,14 +210,15 @@ TEST_F(OversizedOrMalformedInput, BadFormEncodingAndBadUtf8Get400) {
   EXPECT_EQ(client_->Post("/c/1/messages", "content=%zz").status, 400);
   EXPECT_EQ(client_->Post("/c/1/messages", "content=%ff%fe").status, 400);
   EXPECT_EQ(client_->Post("/c/1/messages", "content=%C0%AF").status, 400);  // overlong '/'
-  EXPECT_EQ(client_->Post("/c/1/messages", "content=+++").status, 400);    // only spaces
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=+++").status, 400);     // only spaces
 }
 
 TEST_F(OversizedOrMalformedInput, GarbageOnTheWireDoesNotHurtTheDaemon) {
-  for (std::string raw : std::vector<std::string>{std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
-                          std::string("GET\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
-                          std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
-                          std::string("GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n\r\n")}) {
+  for (std::string raw : std::vector<std::string>{
+           std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),
+           std::string("GET\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+           std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n"),
+           std::string("GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n\r\n")}) {
     HttpResponse r = SendRaw(port_, raw, /*half_close=*/true);
     EXPECT_TRUE(r.status == 0 || (r.status >= 400 && r.status < 500) || r.status == 505)
         << r.status << " for " << raw.substr(0, 40);
