@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "harness.h"
+#include "http/listen_socket.h"
 
 namespace hearth::testing {
 namespace {
@@ -38,9 +39,24 @@ TEST(DaemonWithSystemdSocket, ServesOnThePassedSocketAndSaysReadyWithItsPort) {
   EXPECT_FALSE(std::filesystem::exists(dirs.runtime_dir() + "/port"));
 }
 
+TEST(DaemonWithSystemdSocket, LeavesTheSocketUsableForTheNextDaemon) {
+  // systemd keeps its socket across restarts: hearthd must not shut it down when it stops
+  // (libmicrohttpd would, without MHD_USE_ITC), or the next start would serve nothing.
+  UserDirs dirs;
+  auto socket = http::BindLoopback();
+  ASSERT_TRUE(socket.ok());
+  for (int round = 0; round < 2; ++round) {
+    Daemon daemon(dirs, {.pass_socket = true, .args = {}, .listen_fd = socket->fd.get()});
+    ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+    EXPECT_EQ(daemon.port(), socket->port);
+    EXPECT_EQ(Client(daemon.port()).Get("/healthz").status, 200) << "round " << round;
+    EXPECT_EQ(daemon.Terminate().code, 0);
+  }
+}
+
 TEST(DaemonWithoutSystemd, BindsALoopbackPortItselfAndPublishesIt) {
   UserDirs dirs;
-  Daemon daemon(dirs, {.pass_socket = false, .args = {}});
+  Daemon daemon(dirs, {.pass_socket = false, .args = {}, .listen_fd = -1});
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
   ASSERT_NE(daemon.port(), 0);
   EXPECT_NE(daemon.Stderr().find("listening on http://127.0.0.1:" + std::to_string(daemon.port())),

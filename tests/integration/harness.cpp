@@ -163,7 +163,13 @@ Daemon::Daemon(const UserDirs& dirs, Options options) : dirs_(dirs) {
   }
 
   UniqueFd listener;
-  if (options.pass_socket) {
+  if (options.pass_socket && options.listen_fd >= 0) {
+    listener = UniqueFd(fcntl(options.listen_fd, F_DUPFD_CLOEXEC, 0));
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  } else if (options.pass_socket) {
     auto bound = http::BindLoopback();
     if (!bound.ok()) throw std::runtime_error(bound.status().message());
     port_ = bound->port;

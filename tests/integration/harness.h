@@ -47,6 +47,9 @@ class Daemon {
   struct Options {
     bool pass_socket = true;  // emulate systemd socket activation on fd 3
     std::vector<std::string> args;
+    // With pass_socket: hand over this listening socket (borrowed; stays open here, as systemd's
+    // does) instead of binding a new one.
+    int listen_fd = -1;
   };
 
   // Starts hearthd for `dirs`; does not wait for readiness.
