@@ -71,11 +71,6 @@ std::string Trimmed(std::string_view text) {
 
 }  // namespace
 
-struct App::Session {
-  auth::SessionInfo info;
-  std::string cookie;
-};
-
 App::App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Clock& clock,
          std::unique_ptr<Views> views, AppOptions options)
     : store_(store),
@@ -127,7 +122,7 @@ http::Response App::Handle(const http::Request& request) {
       info = *found;
     }
     if (!info) return Unauthorized(request);
-    return Route(request, Session{std::move(*info), std::move(*cookie)});
+    return Route(request, *info);
   }();
   bool has_cache_control = false;
   for (const auto& [name, value] : response.headers) has_cache_control |= name == "Cache-Control";
@@ -135,7 +130,7 @@ http::Response App::Handle(const http::Request& request) {
   return response;
 }
 
-http::Response App::Route(const http::Request& request, const Session& session) {
+http::Response App::Route(const http::Request& request, const auth::SessionInfo& session) {
   const std::string& path = request.path;
   const std::string& method = request.method;
   if (auth::IsStateChanging(method)) {
@@ -144,7 +139,7 @@ http::Response App::Route(const http::Request& request, const Session& session) 
       auto form = http::ParseForm(request.body);
       if (form.ok()) form_csrf = std::string(http::FormValue(*form, "csrf").value_or(""));
     }
-    Status s = auth::CheckStateChange(request, options_.port, session.info.csrf_token, form_csrf);
+    Status s = auth::CheckStateChange(request, options_.port, session.csrf_token, form_csrf);
     if (!s.ok()) return Fail(request, s);
   }
   auto only = [&](std::string_view allowed) -> std::optional<http::Response> {
@@ -158,22 +153,22 @@ http::Response App::Route(const http::Request& request, const Session& session) 
   }
   if (path == "/") {
     if (auto r = only("GET")) return *r;
-    return Home(request, session, 0);
+    return Home(request, 0);
   }
   if (path == "/conversations") {
     if (method == "POST") return CreateConversation(request);
     if (auto r = only("GET")) return *r;
     return ConversationList(request);
   }
-  if (path.starts_with("/c/")) return ConversationRoute(request, path.substr(3), session);
+  if (path.starts_with("/c/")) return ConversationRoute(request, path.substr(3));
   if (path == "/search") {
     if (auto r = only("GET")) return *r;
     return Search(request);
   }
   if (path == "/settings") {
-    if (method == "POST") return SaveSettings(request, session);
+    if (method == "POST") return SaveSettings(request);
     if (auto r = only("GET")) return *r;
-    return SettingsPage(request, session, "");
+    return SettingsPage(request, "");
   }
   if (path == "/events") {
     if (auto r = only("GET")) return *r;
@@ -254,8 +249,7 @@ std::string App::Theme() {
   return "system";
 }
 
-http::Response App::Home(const http::Request& request, const Session& session, int64_t open_id) {
-  (void)session;
+http::Response App::Home(const http::Request& request, int64_t open_id) {
   auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
   if (!list.ok()) return Fail(request, list.status());
   Html items = views_->ConversationItems(*list, open_id, options_.list_page_size);
@@ -295,8 +289,7 @@ http::Response App::CreateConversation(const http::Request& request) {
   return r;
 }
 
-http::Response App::ConversationRoute(const http::Request& request, std::string_view rest,
-                                      const Session& session) {
+http::Response App::ConversationRoute(const http::Request& request, std::string_view rest) {
   size_t slash = rest.find('/');
   std::string_view id_text = rest.substr(0, slash);
   std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
@@ -306,7 +299,7 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
   const std::string& method = request.method;
   bool get = method == "GET" || method == "HEAD";
 
-  if (action.empty() && get && !request.IsHtmx()) return Home(request, session, *id);
+  if (action.empty() && get && !request.IsHtmx()) return Home(request, *id);
 
   auto c = store_.GetConversation(*id);
   if (!c.ok()) return Fail(request, c.status());
@@ -404,8 +397,7 @@ http::Response App::Search(const http::Request& request) {
   return Fragment(views_->SearchResults(query, *hits));
 }
 
-http::Response App::SettingsPage(const http::Request& request, const Session& session,
-                                 std::string_view saved) {
+http::Response App::SettingsPage(const http::Request& request, std::string_view saved) {
   auto stats = store_.GetStats();
   if (!stats.ok()) return Fail(request, stats.status());
   StatusInfo info;
@@ -419,13 +411,12 @@ http::Response App::SettingsPage(const http::Request& request, const Session& se
   if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
   auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
   if (!list.ok()) return Fail(request, list.status());
-  (void)session;
   Html items = views_->ConversationItems(*list, 0, options_.list_page_size);
   return http::Response::Html(200, views_->Page("Settings", Theme(), items, main, true))
       .Header("Vary", "HX-Request");
 }
 
-http::Response App::SaveSettings(const http::Request& request, const Session& session) {
+http::Response App::SaveSettings(const http::Request& request) {
   auto form = http::ParseForm(request.body);
   if (!form.ok()) return Fail(request, form.status());
   std::string theme(http::FormValue(*form, "theme").value_or(""));
@@ -435,7 +426,7 @@ http::Response App::SaveSettings(const http::Request& request, const Session& se
   Status s = store_.SetSetting("theme", theme);
   if (!s.ok()) return Fail(request, s);
   // The theme is an attribute of <html>: reload the page so it applies everywhere.
-  return SettingsPage(request, session, "Saved.").Header("HX-Refresh", "true");
+  return SettingsPage(request, "Saved.").Header("HX-Refresh", "true");
 }
 
 http::Response App::Logout(const http::Request& request) {

@@ -39,21 +39,18 @@ class App final : public http::Handler {
   std::vector<std::pair<std::string, std::string>> SecurityHeaders() const;
 
  private:
-  struct Session;
-  http::Response Route(const http::Request& request, const Session& session);
+  http::Response Route(const http::Request& request, const auth::SessionInfo& session);
   http::Response Login(const http::Request& request);
   http::Response Asset(const http::Request& request);
-  http::Response Home(const http::Request& request, const Session& session, int64_t open_id);
+  http::Response Home(const http::Request& request, int64_t open_id);
   http::Response ConversationList(const http::Request& request);
   http::Response CreateConversation(const http::Request& request);
-  http::Response ConversationRoute(const http::Request& request, std::string_view rest,
-                                   const Session& session);
+  http::Response ConversationRoute(const http::Request& request, std::string_view rest);
   http::Response SendMessage(const http::Request& request, const store::Conversation& c,
                              std::string_view content);
   http::Response Search(const http::Request& request);
-  http::Response SettingsPage(const http::Request& request, const Session& session,
-                              std::string_view saved);
-  http::Response SaveSettings(const http::Request& request, const Session& session);
+  http::Response SettingsPage(const http::Request& request, std::string_view saved);
+  http::Response SaveSettings(const http::Request& request);
   http::Response Logout(const http::Request& request);
   http::Response RevokeAll();
 

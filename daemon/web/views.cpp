@@ -38,23 +38,25 @@ const char* RoleLabel(std::string_view role) {
 
 }  // namespace
 
-std::string IsoTime(int64_t unix_ms) {
+namespace {
+
+std::string FormatTime(int64_t unix_ms, const char* format, bool utc) {
   time_t t = static_cast<time_t>(unix_ms / 1000);
   struct tm tm;
-  gmtime_r(&t, &tm);
+  if (utc) {
+    gmtime_r(&t, &tm);
+  } else {
+    localtime_r(&t, &tm);
+  }
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
-std::string ShortTime(int64_t unix_ms) {
-  time_t t = static_cast<time_t>(unix_ms / 1000);
-  struct tm tm;
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
+}  // namespace
+
+std::string IsoTime(int64_t unix_ms) { return FormatTime(unix_ms, "%Y-%m-%dT%H:%M:%SZ", true); }
+std::string ShortTime(int64_t unix_ms) { return FormatTime(unix_ms, "%Y-%m-%d %H:%M", false); }
 
 Result<std::unique_ptr<Views>> Views::Load() {
   std::unique_ptr<Views> views(new Views());

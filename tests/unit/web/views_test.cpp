@@ -64,3 +64,14 @@ TEST_F(EveryView, AllowsTheNoticeStyleByItsExactHash) {
 
 }  // namespace
 }  // namespace hearth::web
+
+namespace hearth::web {
+namespace {
+
+TEST(IsoTime, FormatsUtcForDatetimeAttributes) {
+  EXPECT_EQ(IsoTime(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(IsoTime(1'800'000'000'123), "2027-01-15T08:00:00Z");
+}
+
+}  // namespace
+}  // namespace hearth::web
