@@ -7,6 +7,7 @@
 
 #include "auth/authenticator.h"
 #include "base/clock.h"
+#include "http/form.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "web/event_hub.h"
@@ -45,12 +46,13 @@ class App final : public http::Handler {
   http::Response Home(const http::Request& request, int64_t open_id);
   http::Response ConversationList(const http::Request& request);
   http::Response CreateConversation(const http::Request& request);
-  http::Response ConversationRoute(const http::Request& request, std::string_view rest);
+  http::Response ConversationRoute(const http::Request& request, std::string_view rest,
+                                   const http::FormFields& form);
   http::Response SendMessage(const http::Request& request, const store::Conversation& c,
                              std::string_view content);
   http::Response Search(const http::Request& request);
   http::Response SettingsPage(const http::Request& request, std::string_view saved);
-  http::Response SaveSettings(const http::Request& request);
+  http::Response SaveSettings(const http::Request& request, const http::FormFields& form);
   http::Response Logout(const http::Request& request);
   http::Response RevokeAll();
 

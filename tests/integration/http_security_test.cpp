@@ -124,6 +124,14 @@ TEST_F(StateChangingRequest, FromAnotherOriginIsRefusedAndChangesNothing) {
   EXPECT_EQ(ConversationCount(), 0u);
 }
 
+TEST_F(StateChangingRequest, FromAnotherOriginIsRefusedBeforeItsBodyIsJudged) {
+  // A malformed body from a foreign page gets the same 403 as a well-formed one.
+  EXPECT_EQ(
+      client_->Post("/c/1/messages", "content=%zz", {{"Origin", "http://evil.example"}}).status,
+      403);
+  EXPECT_EQ(client_->Post("/c/1/messages", "content=%zz").status, 400);
+}
+
 TEST_F(StateChangingRequest, WithoutOriginNeedsSecFetchSiteSameOrigin) {
   EXPECT_EQ(client_->Post("/conversations", "", {{"Origin", ""}}).status, 403);
   EXPECT_EQ(client_->Post("/conversations", "", {{"Origin", ""}, {"Sec-Fetch-Site", "cross-site"}})
