@@ -153,5 +153,32 @@ TEST(Restart, KeepsConversationsAndSessions) {
   EXPECT_EQ(daemon.Terminate().code, 0);
 }
 
+TEST(Crash, LosesNoMessageThatWasAcknowledged) {
+  UserDirs dirs;
+  std::string cookie;
+  {
+    Daemon daemon(dirs);
+    ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+    Client client(daemon.port());
+    ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
+    ASSERT_EQ(client.Post("/conversations", "").status, 200);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(client.Post("/c/1/messages", "content=note+" + std::to_string(i)).status, 200);
+    }
+    cookie = client.cookie();
+    daemon.Signal(SIGKILL);
+    ExitStatus exit = daemon.WaitExit();
+    ASSERT_FALSE(exit.exited);
+  }
+  Daemon daemon(dirs);  // the instance lock died with the process; the WAL is recovered
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  HttpResponse page = Client(daemon.port()).Get("/c/1", {{"Cookie", cookie}});
+  EXPECT_EQ(page.status, 200);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_NE(page.body.find("note " + std::to_string(i) + "<"), std::string::npos) << i;
+  }
+  EXPECT_EQ(daemon.Terminate().code, 0);
+}
+
 }  // namespace
 }  // namespace hearth::testing
