@@ -217,7 +217,9 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
               {"schema", std::to_string(s.stats.schema_version)},
               {"conversations", std::to_string(s.stats.conversations)},
               {"messages", std::to_string(s.stats.messages)},
-              {"sessions", std::to_string(s.stats.sessions)},
+              {"sessions", std::to_string(s.stats.sessions) +
+                               (s.stats.sessions == 1 ? " signed-in browser session"
+                                                      : " signed-in browser sessions")},
           })};
 }
 
