@@ -489,8 +489,9 @@ int Run(const std::string& json_path, int iterations, int warmup) {
       "database: %d conversations, %d messages at start, %.1f MiB at end; %d iterations "
       "per operation after %d warm-up\n",
       kConversations, kMessages, static_cast<double>(file_bytes) / (1 << 20), iterations, warmup);
-  std::printf("reference: the same SQL through sqlite3_prepare_v2 + step + finalize every call,\n"
-              "           on an identical copy of the file with normal locking\n");
+  std::printf(
+      "reference: the same SQL through sqlite3_prepare_v2 + step + finalize every call,\n"
+      "           on an identical copy of the file with normal locking\n");
   std::printf(
       "machine: %.2f us per trivial system call (getppid); a read transaction makes 2 with "
       "normal locking, 0 in exclusive mode; a write about 2 per page\n",

@@ -17,7 +17,8 @@ Result<std::string> Home() {
   const char* home = std::getenv("HOME");
   if (home != nullptr && home[0] == '/') return std::string(home);
   struct passwd* pw = getpwuid(getuid());
-  if (pw != nullptr && pw->pw_dir != nullptr && pw->pw_dir[0] == '/') return std::string(pw->pw_dir);
+  if (pw != nullptr && pw->pw_dir != nullptr && pw->pw_dir[0] == '/')
+    return std::string(pw->pw_dir);
   return Status::NotFound("cannot find the home directory: set HOME");
 }
 

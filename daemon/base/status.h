@@ -18,15 +18,15 @@ class Status {
  public:
   enum class Code {
     kOk,
-    kNotFound,         // the thing asked for does not exist
-    kInvalidArgument,  // the caller sent something malformed or out of bounds
-    kTooLarge,         // a size limit was exceeded
-    kPermissionDenied, // an auth or policy check refused the operation
-    kBusy,             // a resource is locked by someone else (SQLITE_BUSY, flock)
-    kCorrupt,          // stored data is damaged
-    kUnsupported,      // e.g. a schema newer than this binary
-    kIoError,          // the OS or a library failed
-    kInternal,         // a bug
+    kNotFound,          // the thing asked for does not exist
+    kInvalidArgument,   // the caller sent something malformed or out of bounds
+    kTooLarge,          // a size limit was exceeded
+    kPermissionDenied,  // an auth or policy check refused the operation
+    kBusy,              // a resource is locked by someone else (SQLITE_BUSY, flock)
+    kCorrupt,           // stored data is damaged
+    kUnsupported,       // e.g. a schema newer than this binary
+    kIoError,           // the OS or a library failed
+    kInternal,          // a bug
   };
 
   Status() = default;
@@ -70,7 +70,7 @@ Status PosixError(std::string_view context, int error_number);
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose, like expected.
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit on purpose, like expected.
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "a Result needs a value or a failed Status");
   }

@@ -15,7 +15,7 @@ struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // decoded path without the query string, e.g. "/c/12"
   std::vector<std::pair<std::string, std::string>> query;  // decoded ?a=b&c=d, in order
-  std::string body;    // raw body, at most Server::Limits::max_body_bytes
+  std::string body;  // raw body, at most Server::Limits::max_body_bytes
 
   struct Headers {
     std::string host;
@@ -23,7 +23,7 @@ struct Request {
     std::string sec_fetch_site;
     std::string hx_request;      // "true" when sent by htmx
     std::string hx_current_url;  // the page a htmx request comes from
-    std::string csrf_token;  // X-CSRF-Token
+    std::string csrf_token;      // X-CSRF-Token
     std::string cookie;
     std::string content_type;
     std::string user_agent;

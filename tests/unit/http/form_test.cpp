@@ -25,10 +25,10 @@ TEST(ParseForm, RefusesMalformedEscapes) {
 
 TEST(ParseForm, RefusesInvalidUtf8AfterDecoding) {
   EXPECT_FALSE(ParseForm("a=%ff").ok());
-  EXPECT_FALSE(ParseForm("a=%C0%AF").ok());      // overlong
-  EXPECT_FALSE(ParseForm("a=%ED%A0%80").ok());   // surrogate
+  EXPECT_FALSE(ParseForm("a=%C0%AF").ok());        // overlong
+  EXPECT_FALSE(ParseForm("a=%ED%A0%80").ok());     // surrogate
   EXPECT_FALSE(ParseForm("a=%F4%90%80%80").ok());  // past U+10FFFF
-  EXPECT_TRUE(ParseForm("a=%E2%9C%93").ok());    // ✓
+  EXPECT_TRUE(ParseForm("a=%E2%9C%93").ok());      // ✓
 }
 
 TEST(ParseForm, BoundsTheNumberOfFields) {

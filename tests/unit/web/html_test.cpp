@@ -14,7 +14,8 @@ TEST(Escape, NeutralisesEveryCharacterThatCanOpenMarkupOrAnAttribute) {
 }
 
 TEST(HighlightSnippet, EscapesTextAndMarksOnlyTheMatches) {
-  std::string snippet = std::string("a <b>") + store::kMatchBegin + "fox" + store::kMatchEnd + "</b>";
+  std::string snippet =
+      std::string("a <b>") + store::kMatchBegin + "fox" + store::kMatchEnd + "</b>";
   EXPECT_EQ(HighlightSnippet(snippet), "a &lt;b&gt;<mark>fox</mark>&lt;/b&gt;");
 }
 
