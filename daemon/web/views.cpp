@@ -1,5 +1,6 @@
 #include "web/views.h"
 
+#include <cstdio>
 #include <ctime>
 
 #include "base/sha256.h"
@@ -105,20 +106,32 @@ std::string Views::NoticePage(std::string_view heading, std::string_view text,
   return Get("notice_page").Render({{"heading", heading}, {"text", text}, {"hint", hint}});
 }
 
+namespace {
+
+void RenderItem(const Template& t, std::string& out, const store::Conversation& c, bool current) {
+  char id[24], count[24];
+  std::snprintf(id, sizeof id, "%lld", static_cast<long long>(c.id));
+  std::snprintf(count, sizeof count, "%lld", static_cast<long long>(c.message_count));
+  t.RenderTo(out, {{"id", std::string_view(id)},
+                   {"title", c.title},
+                   {"count", std::string_view(count)},
+                   {"current", current ? "page" : "false"}});
+}
+
+}  // namespace
+
 Html Views::ConversationItem(const store::Conversation& c, bool current) const {
-  std::string id = std::to_string(c.id);
-  std::string count = std::to_string(c.message_count);
-  return Html{Get("conversation_item")
-                  .Render({{"id", id},
-                           {"title", c.title},
-                           {"count", count},
-                           {"current", current ? "page" : "false"}})};
+  Html out;
+  RenderItem(Get("conversation_item"), out.html, c, current);
+  return out;
 }
 
 Html Views::ConversationItems(const std::vector<store::Conversation>& conversations,
                               int64_t current_id, int page_size) const {
   Html out;
-  for (const auto& c : conversations) out.html += ConversationItem(c, c.id == current_id).html;
+  const Template& item = Get("conversation_item");
+  out.html.reserve(conversations.size() * 640);
+  for (const auto& c : conversations) RenderItem(item, out.html, c, c.id == current_id);
   if (!conversations.empty() && static_cast<int>(conversations.size()) >= page_size) {
     const auto& last = conversations.back();
     std::string after = std::to_string(last.updated_ms) + "." + std::to_string(last.id);
