@@ -145,9 +145,7 @@ TEST(Restart, KeepsConversationsAndSessions) {
   }
   Daemon daemon(dirs);
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  HttpResponse page = SendRaw(
-      daemon.port(), "GET /c/1 HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(daemon.port()) +
-                         "\r\nCookie: " + cookie + "\r\nConnection: close\r\n\r\n");
+  HttpResponse page = Client(daemon.port()).Get("/c/1", {{"Cookie", cookie}, {"HX-Request", ""}});
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("remember the lighthouse"), std::string::npos);
   EXPECT_EQ(daemon.Terminate().code, 0);
