@@ -414,6 +414,8 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
   info.started_ms = options_.started_ms;
   info.db_path = store_.path();
   info.stats = *stats;
+  info.session_idle_ms = auth_.options().session_idle_ms;
+  info.session_absolute_ms = auth_.options().session_absolute_ms;
   Html main = views_->Settings(info, Theme(), saved);
   if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
   auto list = store_.ListConversations(std::nullopt, options_.list_page_size);

@@ -30,6 +30,18 @@ std::string HumanBytes(int64_t bytes) {
   return buf;
 }
 
+// "12 hours", "7 days", "1 hour": the largest whole unit.
+std::string HumanDuration(int64_t ms) {
+  int64_t hours = ms / (3600 * 1000);
+  if (hours >= 24 && hours % 24 == 0) {
+    int64_t days = hours / 24;
+    return std::to_string(days) + (days == 1 ? " day" : " days");
+  }
+  if (hours >= 1) return std::to_string(hours) + (hours == 1 ? " hour" : " hours");
+  int64_t minutes = ms / (60 * 1000);
+  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
+}
+
 const char* RoleLabel(std::string_view role) {
   if (role == "user") return "You";
   if (role == "assistant") return "Assistant";
@@ -230,6 +242,8 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
               {"schema", std::to_string(s.stats.schema_version)},
               {"conversations", std::to_string(s.stats.conversations)},
               {"messages", std::to_string(s.stats.messages)},
+              {"session_idle", HumanDuration(s.session_idle_ms)},
+              {"session_absolute", HumanDuration(s.session_absolute_ms)},
               {"sessions", std::to_string(s.stats.sessions) +
                                (s.stats.sessions == 1 ? " signed-in browser session"
                                                       : " signed-in browser sessions")},

@@ -20,6 +20,8 @@ struct StatusInfo {
   int64_t started_ms = 0;
   std::string db_path;
   store::Stats stats;
+  int64_t session_idle_ms = 0;  // from auth::AuthOptions, so the page states the real policy
+  int64_t session_absolute_ms = 0;
 };
 
 // Renders every page and fragment from the embedded templates. Holds no state besides the parsed

@@ -135,6 +135,7 @@ TEST_F(Conversations, SettingsShowStatusAndSaveTheTheme) {
   HttpResponse page = client_->Get("/settings", {{"HX-Request", ""}});
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find(dirs_.db_path()), std::string::npos);
+  EXPECT_NE(page.body.find("after 12 hours unused or 7 days in any case"), std::string::npos);
   EXPECT_NE(page.body.find("127.0.0.1:" + std::to_string(daemon_->port())), std::string::npos);
   EXPECT_EQ(client_->Post("/settings", "theme=dark").status, 200);
   EXPECT_NE(client_->Get("/", {{"HX-Request", ""}}).body.find("data-theme=\"dark\""),
