@@ -260,9 +260,8 @@ std::string App::Theme() {
 }
 
 http::Response App::Home(const http::Request& request, int64_t open_id) {
-  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
-  if (!list.ok()) return Fail(request, list.status());
-  Html items = views_->ConversationItems(*list, open_id, options_.list_page_size);
+  auto items = ListItems(std::nullopt, open_id);
+  if (!items.ok()) return Fail(request, items.status());
   Html main;
   std::string title = "Hearth";
   if (open_id != 0) {
@@ -275,7 +274,7 @@ http::Response App::Home(const http::Request& request, int64_t open_id) {
   } else {
     main = views_->Empty();
   }
-  return http::Response::Html(200, views_->Page(title, Theme(), items, main, false));
+  return http::Response::Html(200, views_->Page(title, Theme(), *items, main, false));
 }
 
 http::Response App::ConversationList(const http::Request& request) {
@@ -284,10 +283,9 @@ http::Response App::ConversationList(const http::Request& request) {
     after = ParseCursor(*text);
     if (!after) return Fail(request, Status::InvalidArgument("malformed page cursor"));
   }
-  auto list = store_.ListConversations(after, options_.list_page_size);
-  if (!list.ok()) return Fail(request, list.status());
-  return Fragment(
-      views_->ConversationItems(*list, CurrentConversation(request), options_.list_page_size));
+  auto items = ListItems(after, CurrentConversation(request));
+  if (!items.ok()) return Fail(request, items.status());
+  return Fragment(*items);
 }
 
 http::Response App::CreateConversation(const http::Request& request) {
@@ -418,10 +416,9 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
   info.session_absolute_ms = auth_.options().session_absolute_ms;
   Html main = views_->Settings(info, Theme(), saved);
   if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
-  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
-  if (!list.ok()) return Fail(request, list.status());
-  Html items = views_->ConversationItems(*list, 0, options_.list_page_size);
-  return http::Response::Html(200, views_->Page("Settings", Theme(), items, main, true))
+  auto items = ListItems(std::nullopt, 0);
+  if (!items.ok()) return Fail(request, items.status());
+  return http::Response::Html(200, views_->Page("Settings", Theme(), *items, main, true))
       .Header("Vary", "HX-Request");
 }
 
@@ -508,14 +505,17 @@ http::Response App::Fail(const http::Request& request, const Status& status) {
 
 http::Response App::ConversationFragment(const http::Request& request, const store::Conversation& c,
                                          const std::vector<store::Message>& messages) {
-  auto list = store_.ListConversations(std::nullopt, options_.list_page_size);
-  if (!list.ok()) return Fail(request, list.status());
+  auto items = ListItems(std::nullopt, c.id);
+  if (!items.ok()) return Fail(request, items.status());
   Html html = views_->Conversation(c, messages, options_.message_page_size);
-  html.html += views_
-                   ->NavigationUpdate(
-                       c.title, views_->ConversationItems(*list, c.id, options_.list_page_size))
-                   .html;
+  html.html += views_->NavigationUpdate(c.title, *items).html;
   return Fragment(html);
+}
+
+Result<Html> App::ListItems(std::optional<store::ConversationCursor> after, int64_t current_id) {
+  auto list = store_.ListConversations(after, options_.list_page_size);
+  if (!list.ok()) return list.status();
+  return views_->ConversationItems(*list, current_id, options_.list_page_size);
 }
 
 http::Response App::Fragment(const Html& html) { return http::Response::Html(200, html.html); }

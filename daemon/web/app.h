@@ -59,6 +59,8 @@ class App final : public http::Handler {
   http::Response Unauthorized(const http::Request& request);
   http::Response Fail(const http::Request& request, const Status& status);
   http::Response Fragment(const Html& html);
+  // One page of the conversation list, `current_id` marked as open.
+  Result<Html> ListItems(std::optional<store::ConversationCursor> after, int64_t current_id);
   // The conversation view for #main plus the out-of-band updates that keep the rest of the page
   // in step with it.
   http::Response ConversationFragment(const http::Request& request, const store::Conversation& c,
