@@ -142,7 +142,7 @@ Status Authenticator::RevokeSession(std::string_view cookie_value) {
   return s.code() == Status::Code::kNotFound ? Status::Ok() : s;
 }
 
-Status Authenticator::RevokeAllSessions() {
+Result<int64_t> Authenticator::RevokeAllSessions() {
   {
     std::lock_guard lock(mu_);
     cache_.clear();

@@ -64,7 +64,8 @@ class Authenticator {
   Result<std::optional<SessionInfo>> Authenticate(std::string_view cookie_value);
 
   Status RevokeSession(std::string_view cookie_value);
-  Status RevokeAllSessions();
+  // Ends every session; returns how many there were.
+  Result<int64_t> RevokeAllSessions();
   // Deletes expired sessions and tokens; returns how many rows went.
   Result<int64_t> Sweep();
 

@@ -518,10 +518,11 @@ Status Store::DeleteSession(std::string_view id_hash) {
   return Status::Ok();
 }
 
-Status Store::DeleteAllSessions() {
+Result<int64_t> Store::DeleteAllSessions() {
   std::lock_guard lock(mu_);
   StatementScope remove = Use(Query::kDeleteAllSessions);
-  return remove->Run();
+  if (Status status = remove->Run(); !status.ok()) return status;
+  return db_->Changes();
 }
 
 Result<int64_t> Store::DeleteExpiredSessions(int64_t now_ms, int64_t idle_cutoff_ms) {

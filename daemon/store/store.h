@@ -129,7 +129,8 @@ class Store {
   Result<std::optional<SessionRecord>> FindSession(std::string_view id_hash);
   Status TouchSession(std::string_view id_hash, int64_t now_ms);
   Status DeleteSession(std::string_view id_hash);
-  Status DeleteAllSessions();
+  // Removes every session; returns how many there were.
+  Result<int64_t> DeleteAllSessions();
   // Removes sessions idle since before `idle_cutoff_ms` or past their absolute expiry at `now_ms`.
   Result<int64_t> DeleteExpiredSessions(int64_t now_ms, int64_t idle_cutoff_ms);
   Result<std::vector<SessionRecord>> ListSessions();

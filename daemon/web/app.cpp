@@ -447,8 +447,8 @@ http::Response App::Logout(const http::Request& request) {
 }
 
 http::Response App::RevokeAll() {
-  Status s = auth_.RevokeAllSessions();
-  if (!s.ok()) return http::Response::Text(500, s.message() + "\n");
+  auto revoked = auth_.RevokeAllSessions();
+  if (!revoked.ok()) return http::Response::Text(500, revoked.status().message() + "\n");
   hub_.Broadcast("signed-out", "all");
   http::Response r = http::Response::Text(200, "Every session is signed out.\n");
   r.Header("Set-Cookie",

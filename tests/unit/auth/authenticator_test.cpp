@@ -134,7 +134,9 @@ TEST_F(Sessions, CanBeRevokedOneOrAll) {
   ASSERT_TRUE(auth_->RevokeSession(a.cookie_value).ok());
   EXPECT_FALSE(Valid(a.cookie_value));
   EXPECT_TRUE(Valid(b.cookie_value));
-  ASSERT_TRUE(auth_->RevokeAllSessions().ok());
+  Result<int64_t> revoked = auth_->RevokeAllSessions();
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_EQ(*revoked, 2);
   EXPECT_FALSE(Valid(b.cookie_value));
   EXPECT_FALSE(Valid(c.cookie_value));
 }

@@ -735,7 +735,9 @@ TEST_F(AStore, DeletesOneSessionOrAll) {
   EXPECT_FALSE(store_->FindSession("a")->has_value());
   EXPECT_TRUE(store_->FindSession("b")->has_value());
 
-  ASSERT_TRUE(store_->DeleteAllSessions().ok());
+  Result<int64_t> removed = store_->DeleteAllSessions();
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 2);
   EXPECT_TRUE(store_->ListSessions()->empty());
 }
 
