@@ -47,6 +47,18 @@ Result<std::string> Authenticator::IssueDroppedLoginToken(TokenDrop& drop, int64
   return token;
 }
 
+Status Authenticator::RevokeDroppedLoginToken(TokenDrop& drop, std::string_view token,
+                                              int64_t now_ms) {
+  auto parsed = Uuid7::Parse(token);
+  if (!parsed)
+    return Status::InvalidArgument("not a login token (a UUID): " +
+                                   std::string(token.substr(0, 64)));
+  auto taken = drop.Take(Sha256Hex(parsed->ToString()), now_ms);
+  if (!taken.ok()) return taken.status();
+  if (!*taken) return Status::NotFound("no unused login token " + parsed->ToString());
+  return Status::Ok();
+}
+
 Result<std::string> Authenticator::IssueLoginToken(int64_t ttl_ms) {
   ttl_ms = ClampTtl(ttl_ms, options_);
   int64_t now = clock_.NowMs();

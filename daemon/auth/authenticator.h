@@ -53,6 +53,9 @@ class Authenticator {
   // The same, for a process other than the daemon: the token goes through `drop`.
   static Result<std::string> IssueDroppedLoginToken(TokenDrop& drop, int64_t now_ms, int64_t ttl_ms,
                                                     const AuthOptions& options = {});
+  // Makes an unused token from IssueDroppedLoginToken worthless. InvalidArgument when `token` is
+  // not a token; NotFound when it is unknown, used or expired.
+  static Status RevokeDroppedLoginToken(TokenDrop& drop, std::string_view token, int64_t now_ms);
 
   // Exchanges a login token for a session. PermissionDenied when the token is malformed,
   // unknown, already used or expired: the caller shows one message for all, so a page cannot

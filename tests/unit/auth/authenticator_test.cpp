@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "base/sha256.h"
+#include "testing/temp_dir.h"
 
 namespace hearth::auth {
 namespace {
@@ -55,6 +56,23 @@ TEST_F(LoginTokens, AreUuidv7AndWorkExactlyOnce) {
   EXPECT_TRUE(auth_->RedeemLoginToken(*token, "").ok());
   auto again = auth_->RedeemLoginToken(*token, "");
   EXPECT_EQ(again.status().code(), Status::Code::kPermissionDenied);
+}
+
+TEST_F(LoginTokens, MintedByAnotherProcessCanBeRevokedBeforeUse) {
+  unit::TempDir dir;
+  TokenDrop drop(dir.File("tokens"));
+  Authenticator auth(*store_, clock_, {}, &drop);
+  auto kept = Authenticator::IssueDroppedLoginToken(drop, clock_.NowMs(), 60'000);
+  auto revoked = Authenticator::IssueDroppedLoginToken(drop, clock_.NowMs(), 60'000);
+  ASSERT_TRUE(kept.ok() && revoked.ok());
+
+  EXPECT_TRUE(Authenticator::RevokeDroppedLoginToken(drop, *revoked, clock_.NowMs()).ok());
+  EXPECT_EQ(Authenticator::RevokeDroppedLoginToken(drop, *revoked, clock_.NowMs()).code(),
+            Status::Code::kNotFound);
+  EXPECT_EQ(Authenticator::RevokeDroppedLoginToken(drop, "../../etc/passwd", clock_.NowMs()).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(auth.RedeemLoginToken(*revoked, "").status().code(), Status::Code::kPermissionDenied);
+  EXPECT_TRUE(auth.RedeemLoginToken(*kept, "").ok());
 }
 
 TEST_F(LoginTokens, ExpireAfterSixtySecondsByDefault) {
