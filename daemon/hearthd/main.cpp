@@ -1,10 +1,12 @@
-// hearthd: the Hearth daemon. Serves the UI on a loopback port (passed by systemd, or bound here),
-// keeps conversations in SQLite, and mints login links for the running instance.
+// hearthd: the Hearth daemon. Without arguments it is the supervisor and control plane: it owns
+// the loopback listening socket (passed by systemd, or bound here), runs the backend
+// (`hearthd --backend`, backend.cpp) as a child on that socket, restarts it when it crashes or
+// hangs, and serves org.hearth.Hearth1 on the session bus.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -14,47 +16,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "auth/authenticator.h"
 #include "base/clock.h"
-#include "base/fd.h"
+#include "base/event_loop.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "control/bus_service.h"
+#include "hearthd/hearthd.h"
 #include "http/listen_socket.h"
-#include "http/server.h"
-#include "store/store.h"
-#include "web/app.h"
-#include "web/event_hub.h"
-#include "web/views.h"
+#include "supervisor/supervisor.h"
 
 namespace hearth {
-namespace {
-
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitNotRunning = 3;
-constexpr auto kShutdownGrace = std::chrono::seconds(5);
-constexpr int kTickSeconds = 15;  // SSE keep-alive pings and expiry sweeps
-
-constexpr std::string_view kUsage =
-    "Usage: hearthd [--print-login-url] [--open]\n"
-    "       hearthd --login-url [--ttl SECONDS]\n"
-    "       hearthd --version | --help\n"
-    "\n"
-    "Without arguments, runs the Hearth daemon: serves the UI on a loopback port (the socket\n"
-    "systemd passes, or 127.0.0.1 with a port the kernel picks) until SIGTERM.\n"
-    "  --print-login-url  once serving, print a login URL on stdout\n"
-    "  --open             once serving, open a login URL in the browser (xdg-open)\n"
-    "  --login-url        print a fresh single-use login URL for the running daemon and exit\n"
-    "  --ttl SECONDS      how long that URL stays valid (default 60, at most 600)\n"
-    "\n"
-    "Files: $XDG_DATA_HOME/hearth/hearth.db, $XDG_RUNTIME_DIR/hearth/{port,hearthd.lock}\n";
-
-struct Paths {
-  std::string data_dir, runtime_dir, db, port_file, lock_file, token_dir;
-};
 
 Result<Paths> ResolvePaths() {
   auto data = DataDir();
@@ -71,7 +47,6 @@ Result<Paths> ResolvePaths() {
   return p;
 }
 
-// The instance lock: held by the running daemon for its whole life.
 Result<UniqueFd> TryLock(const std::string& path) {
   UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) return PosixError("open " + path, errno);
@@ -83,17 +58,46 @@ std::string LoginUrl(uint16_t port, const std::string& token) {
   return "http://127.0.0.1:" + std::to_string(port) + "/login?token=" + token;
 }
 
+namespace {
+
+namespace sv = supervisor;
+
+constexpr std::string_view kUsage =
+    "Usage: hearthd [--print-login-url] [--open] [--no-bus]\n"
+    "       hearthd --login-url [--ttl SECONDS]\n"
+    "       hearthd --version | --help\n"
+    "\n"
+    "Without arguments, runs the Hearth daemon until SIGTERM: a supervisor that owns a loopback\n"
+    "port (the socket systemd passes, or 127.0.0.1 with a port the kernel picks), runs the\n"
+    "backend that serves the UI on it (restarting it if it crashes or hangs), and answers\n"
+    "org.hearth.Hearth1 on the session bus (see `hearthctl`).\n"
+    "  --print-login-url  once serving, print a login URL on stdout\n"
+    "  --open             once serving, open a login URL in the browser (xdg-open)\n"
+    "  --no-bus           do not use D-Bus (without a session bus, hearthd runs without it "
+    "anyway)\n"
+    "  --login-url        print a fresh single-use login URL for the running daemon and exit\n"
+    "  --ttl SECONDS      how long that URL stays valid (default 60, at most 600)\n"
+    "\n"
+    "Files: $XDG_DATA_HOME/hearth/hearth.db, $XDG_RUNTIME_DIR/hearth/{port,hearthd.lock}\n";
+
 void OpenInBrowser(const std::string& url) {
   if (std::getenv("DISPLAY") == nullptr && std::getenv("WAYLAND_DISPLAY") == nullptr) {
     LogInfo("no display: open the login URL printed above in a browser");
     return;
   }
+  // Forked twice, so xdg-open is never our child: the supervisor reaps only its backends.
   pid_t pid = fork();
   if (pid == 0) {
-    execlp("xdg-open", "xdg-open", url.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+    if (fork() == 0) {
+      execlp("xdg-open", "xdg-open", url.c_str(), static_cast<char*>(nullptr));
+    }
+    _exit(0);
   }
-  if (pid < 0) LogWarning("could not start xdg-open: " + std::string(std::strerror(errno)));
+  if (pid < 0) {
+    LogWarning("could not start xdg-open: " + std::string(std::strerror(errno)));
+    return;
+  }
+  waitpid(pid, nullptr, 0);
 }
 
 int PrintLoginUrl(int64_t ttl_seconds) {
@@ -135,9 +139,90 @@ int StartupFailed(const Status& status) {
   return kExitFailure;
 }
 
-int RunDaemon(bool print_login_url, bool open_browser) {
+struct DaemonOptions {
+  bool print_login_url = false;
+  bool open_browser = false;
+  bool use_bus = true;
+};
+
+// What the supervisor's state changes mean outside it: systemd's view (READY, STATUS) and the
+// D-Bus signals.
+class Reporter final : public sv::Supervisor::Observer {
+ public:
+  Reporter(const DaemonOptions& options, const std::string& url, bool from_systemd,
+           const Paths& paths)
+      : options_(options), url_(url), from_systemd_(from_systemd), paths_(paths) {}
+
+  void set_bus(control::BusService* bus) { bus_ = bus; }
+  bool announced() const { return announced_; }
+  bool failed_before_ready() const { return failed_before_ready_; }
+  const std::string& failure() const { return failure_; }
+
+  void OnStateChanged(sv::State state, const std::string& reason) override {
+    if (bus_) bus_->StateChanged(state, reason);
+    if (state == sv::State::kRunning) {
+      if (!announced_) Announce();
+      sd_notifyf(0, "STATUS=Listening on %s", url_.c_str());
+    } else if (state == sv::State::kFailed) {
+      failure_ = reason;
+      if (!announced_) failed_before_ready_ = true;
+      sd_notifyf(0, "%sSTATUS=Failed to start the backend: %s",
+                 announced_ || !bus_ ? "" : "READY=1\n", reason.c_str());
+      announced_ = announced_ || bus_ != nullptr;
+    } else {
+      sd_notifyf(0, "STATUS=Backend %s: %s", std::string(sv::StateName(state)).c_str(),
+                 reason.c_str());
+    }
+  }
+
+  void OnBackendExited(pid_t pid, int status, const std::string& reason) override {
+    if (bus_) bus_->BackendExited(pid, status, reason);
+  }
+
+ private:
+  void Announce() {
+    announced_ = true;
+    LogInfo("listening on " + url_ + (from_systemd_ ? " (socket from systemd)" : ""));
+    sd_notifyf(0, "READY=1\nSTATUS=Listening on %s\nMAINPID=%d", url_.c_str(), getpid());
+    if (!options_.print_login_url && !options_.open_browser) return;
+    SystemClock clock;
+    auth::TokenDrop drop(paths_.token_dir);
+    auto token = auth::Authenticator::IssueDroppedLoginToken(drop, clock.NowMs(), 60'000);
+    if (!token.ok()) {
+      LogWarning("could not mint a login URL: " + token.status().message());
+      return;
+    }
+    std::string login = url_ + "login?token=" + *token;
+    if (options_.print_login_url) {
+      std::printf("%s\n", login.c_str());
+      std::fflush(stdout);
+    }
+    if (options_.open_browser) OpenInBrowser(login);
+  }
+
+  const DaemonOptions& options_;
+  std::string url_;
+  bool from_systemd_;
+  const Paths& paths_;
+  control::BusService* bus_ = nullptr;
+  bool announced_ = false;
+  bool failed_before_ready_ = false;
+  std::string failure_;
+};
+
+// The session bus, or null when there is none (hearthd then runs without its control plane).
+std::unique_ptr<sdbus::IConnection> ConnectToSessionBus() {
+  try {
+    return sdbus::createSessionBusConnection();
+  } catch (const sdbus::Error& e) {
+    LogWarning("no D-Bus session bus (" + e.getMessage() +
+               "); running without the org.hearth.Hearth1 control plane");
+    return nullptr;
+  }
+}
+
+int RunDaemon(const DaemonOptions& options) {
   SystemClock clock;
-  int64_t started_ms = clock.NowMs();
   auto paths = ResolvePaths();
   if (!paths.ok()) return StartupFailed(paths.status());
   for (const std::string* dir : {&paths->data_dir, &paths->runtime_dir}) {
@@ -148,17 +233,13 @@ int RunDaemon(bool print_login_url, bool open_browser) {
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kBusy) {
       return StartupFailed(
-          Status::Busy("another hearthd is already running for this user (it "
-                       "holds " +
-                       paths->lock_file +
-                       "); use `hearthd "
-                       "--login-url` to open it"));
+          Status::Busy("another hearthd is already running for this user (it holds " +
+                       paths->lock_file + "); use `hearthctl open` to open it"));
     }
     return StartupFailed(lock.status());
   }
 
-  // Signals are handled by the loop below through a signalfd; block them before any thread
-  // starts so every thread inherits the mask.
+  // Signals are read from a signalfd by the loop; block them before anything else starts.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -169,111 +250,138 @@ int RunDaemon(bool print_login_url, bool open_browser) {
   UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd.valid()) return StartupFailed(PosixError("signalfd", errno));
 
-  auto store = store::Store::Open(paths->db);
-  if (!store.ok()) return StartupFailed(store.status().WithContext("cannot open " + paths->db));
-
   auto listener = http::AcquireListenSocket();
   if (!listener.ok()) return StartupFailed(listener.status());
-
-  auto views = web::Views::Load();
-  if (!views.ok()) return StartupFailed(views.status());
-  auth::TokenDrop drop(paths->token_dir);
-  auth::Authenticator authenticator(**store, clock, {}, &drop);
-  web::EventHub hub;
-  web::AppOptions app_options;
-  app_options.port = listener->port;
-  app_options.socket_from_systemd = listener->from_systemd;
-  app_options.started_ms = started_ms;
-  web::App app(**store, authenticator, hub, clock, std::move(*views), app_options);
-
-  http::Server::Options server_options;
-  server_options.listen_fd = listener->fd.get();
-  server_options.handler = &app;
-  server_options.common_headers = app.SecurityHeaders();
-  server_options.log = [](const std::string& line) { LogWarning("http: " + line); };
-  auto server = http::Server::Start(std::move(server_options));
-  if (!server.ok()) return StartupFailed(server.status());
-
-  Status s = WriteFileAtomic(paths->port_file, std::to_string(listener->port) + "\n");
-  if (!s.ok()) return StartupFailed(s);
-
-  UniqueFd timer_fd(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (!timer_fd.valid()) return StartupFailed(PosixError("timerfd_create", errno));
-  itimerspec tick{};
-  tick.it_interval.tv_sec = kTickSeconds;
-  tick.it_value.tv_sec = kTickSeconds;
-  timerfd_settime(timer_fd.get(), 0, &tick, nullptr);
-
+  if (listener->from_systemd) setenv("HEARTH_SOCKET_FROM_SYSTEMD", "1", 1);
+  Status written = WriteFileAtomic(paths->port_file, std::to_string(listener->port) + "\n");
+  if (!written.ok()) return StartupFailed(written);
   std::string url = "http://127.0.0.1:" + std::to_string(listener->port) + "/";
-  LogInfo("listening on " + url + (listener->from_systemd ? " (socket from systemd)" : ""));
-  sd_notifyf(0, "READY=1\nSTATUS=Listening on %s\nMAINPID=%d", url.c_str(), getpid());
 
-  if (print_login_url || open_browser) {
-    auto token = authenticator.IssueLoginToken();
-    if (token.ok()) {
-      std::string login = LoginUrl(listener->port, *token);
-      if (print_login_url) {
-        std::printf("%s\n", login.c_str());
-        std::fflush(stdout);
-      }
-      if (open_browser) OpenInBrowser(login);
-    } else {
-      LogWarning("could not mint a login URL: " + token.status().message());
+  auto loop = EventLoop::Create();
+  if (!loop.ok()) return StartupFailed(loop.status());
+
+  sv::SupervisorOptions supervisor_options;
+  supervisor_options.port = listener->port;
+  supervisor_options.spawn.executable = "/proc/self/exe";
+  supervisor_options.spawn.argv = {"hearthd", "--backend"};
+  supervisor_options.spawn.listen_fd = listener->fd.get();
+  // The backend holds the instance lock too: a new hearthd cannot start while an old backend
+  // is still draining and holds the database.
+  supervisor_options.spawn.inherit_fd = lock->get();
+  Reporter reporter(options, url, listener->from_systemd, *paths);
+  sv::Supervisor supervisor(**loop, supervisor_options, &reporter);
+
+  auth::TokenDrop tokens(paths->token_dir);
+  std::unique_ptr<sdbus::IConnection> bus = options.use_bus ? ConnectToSessionBus() : nullptr;
+  std::unique_ptr<control::BusService> service;
+  if (bus) {
+    try {
+      service = std::make_unique<control::BusService>(*bus, supervisor, tokens, clock);
+      bus->requestName(control::kBusName);
+    } catch (const sdbus::Error& e) {
+      return StartupFailed(Status::Busy(std::string("cannot own ") + control::kBusName +
+                                        " on the session bus: " + e.getMessage()));
     }
+    reporter.set_bus(service.get());
   }
 
-  for (;;) {
-    pollfd fds[2] = {{signal_fd.get(), POLLIN, 0}, {timer_fd.get(), POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      LogError("poll: " + std::string(std::strerror(errno)));
+  bool quit = false;
+  (*loop)->Watch(signal_fd.get(), EPOLLIN, [&](uint32_t) {
+    signalfd_siginfo info;
+    while (read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+      LogInfo(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) +
+              ", shutting down");
+      supervisor.Shutdown([&] { quit = true; });
+    }
+  });
+
+  // WATCHDOG=1 comes from the loop itself, so systemd hears it only while the loop turns.
+  uint64_t watchdog_usec = 0;
+  std::function<void()> watchdog;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    auto interval = std::chrono::milliseconds(watchdog_usec / 2000);
+    watchdog = [&, interval] {
+      sd_notify(0, "WATCHDOG=1");
+      (*loop)->After(interval, watchdog);
+    };
+    watchdog();
+  }
+
+  supervisor.Start("hearthd started");
+
+  while (!quit) {
+    std::optional<EventLoop::TimePoint> bus_deadline;
+    if (bus) {
+      try {
+        sdbus::IConnection::PollData poll = bus->getEventLoopPollData();
+        uint32_t events = 0;
+        if (poll.events & POLLIN) events |= EPOLLIN;
+        if (poll.events & POLLOUT) events |= EPOLLOUT;
+        (*loop)->Watch(poll.fd, events, [&](uint32_t) {
+          while (bus->processPendingRequest()) {
+          }
+        });
+        if (poll.timeout_usec != UINT64_MAX) {
+          bus_deadline = EventLoop::TimePoint(std::chrono::microseconds(poll.timeout_usec));
+        }
+      } catch (const std::exception& e) {
+        LogError(std::string("lost the session bus: ") + e.what() +
+                 "; running without the control plane");
+        reporter.set_bus(nullptr);
+        service.reset();
+        bus.reset();
+      }
+    }
+    Status s = (*loop)->RunOnce(bus_deadline);
+    if (!s.ok()) {
+      LogError(s.message());
       break;
     }
-    if (fds[1].revents & POLLIN) {
-      uint64_t expirations;
-      [[maybe_unused]] ssize_t n = read(timer_fd.get(), &expirations, sizeof expirations);
-      hub.PingAll();
-      auto swept = authenticator.Sweep();
-      if (!swept.ok()) LogWarning("expiring old sessions: " + swept.status().message());
-      // Reap xdg-open.
-      while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    if (bus && bus_deadline && EventLoop::TimePoint::clock::now() >= *bus_deadline) {
+      try {
+        while (bus->processPendingRequest()) {
+        }
+      } catch (const std::exception& e) {
+        LogError(std::string("D-Bus: ") + e.what());
       }
     }
-    if (fds[0].revents & POLLIN) {
-      signalfd_siginfo info;
-      if (read(signal_fd.get(), &info, sizeof info) == sizeof info) {
-        LogInfo(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) +
-                ", shutting down");
-        break;
-      }
+    // Without a bus nobody can ask for another try: a backend that cannot start ends hearthd.
+    if (!bus && supervisor.state() == sv::State::kFailed && reporter.failed_before_ready()) {
+      LogError("the backend cannot start: " + reporter.failure());
+      sd_notifyf(0, "STATUS=Failed to start: %s", reporter.failure().c_str());
+      unlink(paths->port_file.c_str());
+      return kExitFailure;
     }
   }
 
   sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
-  hub.CloseAll();
-  size_t unfinished = (*server)->Stop(kShutdownGrace);
-  if (unfinished > 0) {
-    LogWarning(std::to_string(unfinished) + " requests were still running after " +
-               std::to_string(kShutdownGrace.count()) + " s and were cut off");
+  if (service) {
+    try {
+      bus->releaseName(control::kBusName);
+    } catch (const std::exception&) {
+    }
   }
-  server->reset();
   unlink(paths->port_file.c_str());
-  store->reset();  // closes the database (and checkpoints the WAL) before we report success
   LogInfo("stopped");
   return 0;
 }
 
 int Main(int argc, char** argv) {
-  bool login_url = false, print_login_url = false, open_browser = false;
+  bool login_url = false;
+  DaemonOptions options;
   int64_t ttl_seconds = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--login-url") {
+    if (arg == "--backend" && argc == 2) {
+      return RunBackend();
+    } else if (arg == "--login-url") {
       login_url = true;
     } else if (arg == "--print-login-url") {
-      print_login_url = true;
+      options.print_login_url = true;
     } else if (arg == "--open") {
-      open_browser = true;
+      options.open_browser = true;
+    } else if (arg == "--no-bus") {
+      options.use_bus = false;
     } else if (arg == "--ttl" && i + 1 < argc) {
       char* end = nullptr;
       ttl_seconds = std::strtoll(argv[++i], &end, 10);
@@ -293,7 +401,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (login_url) return PrintLoginUrl(ttl_seconds);
-  return RunDaemon(print_login_url, open_browser);
+  return RunDaemon(options);
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// What the two modes of hearthd share: the supervisor (main.cpp) and the backend (backend.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/fd.h"
+#include "base/status.h"
+
+namespace hearth {
+
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNotRunning = 3;
+
+struct Paths {
+  std::string data_dir, runtime_dir, db, port_file, lock_file, token_dir;
+};
+
+Result<Paths> ResolvePaths();
+
+// The instance lock: held by the running daemon (and its backend) for their whole life.
+Result<UniqueFd> TryLock(const std::string& path);
+
+std::string LoginUrl(uint16_t port, const std::string& token);
+
+// The backend: serves HTTP on the socket in fd 3 and keeps the database, until SIGTERM or until
+// the supervisor's end of the control channel (fd 4) closes.
+int RunBackend();
+
+}  // namespace hearth
