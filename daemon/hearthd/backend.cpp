@@ -75,15 +75,8 @@ int RunBackend() {
   Status dir = EnsurePrivateDir(paths->data_dir);
   if (!dir.ok()) return StartupFailed(dir, sv::kExitCannotStart);
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signal_fd.valid()) return StartupFailed(PosixError("signalfd", errno));
+  auto signal_fd = TerminationSignals();
+  if (!signal_fd.ok()) return StartupFailed(signal_fd.status());
 
   auto store = store::Store::Open(paths->db);
   if (!store.ok()) {
@@ -123,7 +116,7 @@ int RunBackend() {
 
   for (;;) {
     pollfd fds[3] = {
-        {signal_fd.get(), POLLIN, 0}, {timer_fd.get(), POLLIN, 0}, {kControlFd, POLLIN, 0}};
+        {signal_fd->get(), POLLIN, 0}, {timer_fd.get(), POLLIN, 0}, {kControlFd, POLLIN, 0}};
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       LogError("poll: " + std::string(std::strerror(errno)));
@@ -143,7 +136,7 @@ int RunBackend() {
     if (fds[2].revents & POLLIN) AnswerControl(authenticator, hub);
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info;
-      if (read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+      if (read(signal_fd->get(), &info, sizeof info) == sizeof info) {
         LogInfo(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) +
                 ", shutting down");
         break;

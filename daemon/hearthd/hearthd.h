@@ -22,6 +22,10 @@ Result<Paths> ResolvePaths();
 // The instance lock: held by the running daemon (and its backend) for their whole life.
 Result<UniqueFd> TryLock(const std::string& path);
 
+// Blocks SIGTERM, SIGINT and SIGHUP (before any thread starts, so every thread inherits the
+// mask), ignores SIGPIPE, and returns a signalfd that reads the blocked ones.
+Result<UniqueFd> TerminationSignals();
+
 std::string LoginUrl(uint16_t port, const std::string& token);
 
 // The backend: serves HTTP on the socket in fd 3 and keeps the database, until SIGTERM or until

@@ -54,6 +54,19 @@ Result<UniqueFd> TryLock(const std::string& path) {
   return fd;
 }
 
+Result<UniqueFd> TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  sigprocmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  UniqueFd fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd.valid()) return PosixError("signalfd", errno);
+  return fd;
+}
+
 std::string LoginUrl(uint16_t port, const std::string& token) {
   return "http://127.0.0.1:" + std::to_string(port) + "/login?token=" + token;
 }
@@ -240,15 +253,8 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   // Signals are read from a signalfd by the loop; block them before anything else starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  UniqueFd signal_fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!signal_fd.valid()) return StartupFailed(PosixError("signalfd", errno));
+  auto signal_fd = TerminationSignals();
+  if (!signal_fd.ok()) return StartupFailed(signal_fd.status());
 
   auto listener = http::AcquireListenSocket();
   if (!listener.ok()) return StartupFailed(listener.status());
@@ -286,9 +292,9 @@ int RunDaemon(const DaemonOptions& options) {
   }
 
   bool quit = false;
-  (*loop)->Watch(signal_fd.get(), EPOLLIN, [&](uint32_t) {
+  (*loop)->Watch(signal_fd->get(), EPOLLIN, [&](uint32_t) {
     signalfd_siginfo info;
-    while (read(signal_fd.get(), &info, sizeof info) == sizeof info) {
+    while (read(signal_fd->get(), &info, sizeof info) == sizeof info) {
       LogInfo(std::string("received ") + strsignal(static_cast<int>(info.ssi_signo)) +
               ", shutting down");
       supervisor.Shutdown([&] { quit = true; });
