@@ -22,6 +22,7 @@
 #include "base/paths.h"
 #include "base/random.h"
 #include "base/status.h"
+#include "base/strings.h"
 
 extern char** environ;
 
@@ -89,16 +90,6 @@ std::optional<int> ParsePort(std::string_view text) {
     return std::nullopt;
   }
   return port;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 // The port the drop-in makes the socket listen on: the last ListenStream= after the last empty

@@ -4,19 +4,10 @@
 #include <string>
 
 #include "base/paths.h"
+#include "base/strings.h"
 
 namespace hearth::launcher {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // A decimal brought into [lo, hi], or `fallback` when it is not a number of at most 6 digits.
 int ParseSide(std::string_view value, int lo, int hi, int fallback) {
