@@ -26,6 +26,8 @@ const char* CodeName(Status::Code code) {
       return "unsupported";
     case Status::Code::kIoError:
       return "I/O error";
+    case Status::Code::kUnavailable:
+      return "unavailable";
     case Status::Code::kInternal:
       return "internal error";
   }

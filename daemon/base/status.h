@@ -26,6 +26,7 @@ class Status {
     kCorrupt,           // stored data is damaged
     kUnsupported,       // e.g. a schema newer than this binary
     kIoError,           // the OS or a library failed
+    kUnavailable,       // the other side (a daemon, a bus) cannot be reached
     kInternal,          // a bug
   };
 
@@ -43,6 +44,7 @@ class Status {
   static Status Corrupt(std::string msg) { return Status(Code::kCorrupt, std::move(msg)); }
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
   static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
+  static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "launcher/browser.h"
-#include "launcher/daemon_client.h"
+#include "control/client.h"
+#include "desktop/browser.h"
 #include "launcher/login_url.h"
 #include "launcher/web_window.h"
 
@@ -45,10 +45,15 @@ void PrintForHand(const std::string& url) {
 }
 
 int Run(Mode mode) {
-  auto url = FetchLoginUrl();
+  Result<std::string> url = Status::Unavailable("not asked yet");
+  if (auto client = control::Client::Connect(); client.ok()) {
+    url = (*client)->LoginUrl();
+  } else {
+    url = client.status();
+  }
   if (!url.ok()) {
     Error(url.status().message());
-    return url.status().code() == Status::Code::kNotFound ? kExitNotReachable : kExitFailure;
+    return url.status().code() == Status::Code::kUnavailable ? kExitNotReachable : kExitFailure;
   }
   auto login = ParseLoginUrl(*url);
   if (!login.ok()) {
@@ -59,7 +64,7 @@ int Run(Mode mode) {
     std::printf("%s\n", login->url.c_str());
     return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
   }
-  if (!HaveDisplay()) {
+  if (!desktop::HaveDisplay()) {
     Error("no display (neither WAYLAND_DISPLAY nor DISPLAY is set)");
     PrintForHand(login->url);
     return kExitOk;
@@ -73,7 +78,7 @@ int Run(Mode mode) {
     }
     Error(shown.message() + "; opening Hearth in the browser instead");
   }
-  Status opened = OpenInBrowser(login->url);
+  Status opened = desktop::OpenInBrowser(login->url);
   if (opened.ok()) return kExitOk;
   Error(opened.message());
   PrintForHand(login->url);

@@ -1,4 +1,4 @@
-#include "launcher/browser.h"
+#include "desktop/browser.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 
 #include "base/fd.h"
 
-namespace hearth::launcher {
+namespace hearth::desktop {
 namespace {
 
 bool NonEmptyEnv(const char* name) {
@@ -88,4 +88,4 @@ Status OpenInBrowser(const std::string& url, std::chrono::milliseconds wait) {
   return Status::IoError("xdg-open was killed by signal " + std::to_string(WTERMSIG(status)));
 }
 
-}  // namespace hearth::launcher
+}  // namespace hearth::desktop

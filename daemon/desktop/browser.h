@@ -1,3 +1,4 @@
+// desktop: hands links to the user's desktop (the default browser), for the launcher and hearthctl.
 #pragma once
 
 #include <chrono>
@@ -5,7 +6,7 @@
 
 #include "base/status.h"
 
-namespace hearth::launcher {
+namespace hearth::desktop {
 
 // True when the environment names a display (WAYLAND_DISPLAY or DISPLAY): without one there is no
 // window to show and no graphical browser to hand a link to.
@@ -18,4 +19,4 @@ bool HaveDisplay();
 Status OpenInBrowser(const std::string& url,
                      std::chrono::milliseconds wait = std::chrono::seconds(5));
 
-}  // namespace hearth::launcher
+}  // namespace hearth::desktop
