@@ -13,7 +13,7 @@ units=$(realpath "$(dirname "$0")/../../systemd")
 
 work=$(mktemp -d)
 LISTENER_PID=
-trap '[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -z "${LISTENER_PID:-}" ] || kill "$LISTENER_PID" 2>/dev/null; rm -rf "$work"' EXIT
 fail() {
   echo "setup_test: FAIL: $*" >&2
   if [ -f "$work/out" ]; then sed 's/^/  output: /' "$work/out" >&2; fi
