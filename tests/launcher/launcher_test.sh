@@ -23,61 +23,29 @@ for tool in dbus-daemon busctl Xvfb xprop xwininfo xdotool import identify curl;
 done
 [ -x "$hearth" ] && [ -x "$hearthd" ] || { echo "launcher_test: no hearth/hearthd in $build" >&2; exit 1; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/hearth-launcher.XXXXXX")
-xvfb_pid='' bus_pid='' launcher_pid='' hearthd_pid='' last_title=''
-
-stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL if it is still there after 5 s
-  local pid=$1 deadline=$((SECONDS + 5))
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
+# shellcheck source=../lib/session.sh
+. "$(dirname "$0")/../lib/session.sh"
+session_new launcher_test launcher
+work=$session_dir
+xvfb_pid='' launcher_pid='' hearthd_pid='' last_title=''
 
 cleanup() {
   local status=$?
   stop_pid "$launcher_pid"
   stop_pid "$hearthd_pid"
-  # dbus-daemon leads its own process group (setsid below), which holds whatever it activated.
-  if [ -n "$bus_pid" ]; then kill -TERM -- "-$bus_pid" 2>/dev/null || true; fi
-  stop_pid "$bus_pid"
+  session_bus_stop
   stop_pid "$xvfb_pid"
   if [ "$status" -ne 0 ]; then
     [ -z "$last_title" ] || echo "--- last window title: $last_title" >&2
-    for log in hearth.err bus.log xvfb.log; do
-      [ -s "$work/$log" ] && { echo "--- $log"; tail -n 40 "$work/$log"; } >&2
-    done
+    session_dump_logs hearth.err bus.log xvfb.log
   fi
-  rm -rf "$work"
+  session_remove
   exit "$status"
 }
 trap cleanup EXIT
 
-fail() {
-  echo "launcher_test: FAIL: $*" >&2
-  exit 1
-}
-
-# wait_for SECONDS WHAT COMMAND...: polls COMMAND until it succeeds, failing after SECONDS.
-wait_for() {
-  local seconds=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until "$@"; do
-    ((SECONDS < deadline)) || fail "no $what after ${seconds} s"
-    sleep 0.1
-  done
-}
-
-# gone PID: the process has exited (a zombie waiting to be reaped counts).
-gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-
 # --- A private desktop session: XDG directories, an X display, a session bus. ----------------
-mkdir -m 0700 -p "$work/home" "$work/config" "$work/data" "$work/cache" "$work/run" \
-  "$work/services"
-export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data \
-  XDG_CACHE_HOME=$work/cache XDG_RUNTIME_DIR=$work/run LC_ALL=C.UTF-8
-unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY NOTIFY_SOCKET LISTEN_FDS LISTEN_PID \
-  LISTEN_FDNAMES JOURNAL_STREAM
+session_env
 # WebKitGTK on Xvfb: no GPU, so no accelerated compositing.
 export WEBKIT_DISABLE_COMPOSITING_MODE=1
 # No accessibility bus in this session: keep AT-SPI from looking for one (log noise only).
@@ -90,33 +58,7 @@ display_ready() { grep -qE '^[0-9]+$' "$work/display"; }
 wait_for 10 "display from Xvfb" display_ready
 export DISPLAY=:$(head -n 1 "$work/display")
 
-cat >"$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$work/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-CONF
-cat >"$work/services/org.hearth.Hearth1.service" <<SERVICE
-[D-BUS Service]
-Name=org.hearth.Hearth1
-Exec=$hearthd
-SERVICE
-# The daemon it activates inherits this environment (the XDG directories above) and its stderr.
-setsid dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 \
-  3>"$work/bus.address" 2>"$work/bus.log" &
-bus_pid=$!
-bus_ready() { grep -q '^unix:' "$work/bus.address"; }
-wait_for 10 "address from dbus-daemon" bus_ready
-export DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$work/bus.address")
+session_bus_start "$hearthd"
 
 # --- hearth --print-url: activates hearthd, prints a link that signs in. ----------------------
 url=$("$hearth" --print-url 2>"$work/hearth.err") || fail "hearth --print-url exited $?"
