@@ -138,7 +138,8 @@ bus() { busctl --address="$BUS_ADDRESS" --timeout=30 "$@"; }
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 NPROC=$(nproc)
 OS=$(sed -n 's/^PRETTY_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' /etc/os-release 2>/dev/null || true)
-echo "run_supervisor.sh: $NPROC CPUs, $OS; temporary files in $TMP" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "run_supervisor.sh: $NPROC CPUs, $OS, load average $LOAD_START; temporary files in $TMP" >&2
 
 # --- 1. cold start on an activated socket -----------------------------------------------------
 echo "1/5 cold start: $RUNS runs each, without and with the session bus ..." >&2
@@ -338,6 +339,7 @@ fi
 mkdir -p "$(dirname "$OUT_JSON")"
 jq -n \
   --arg date "$DATE" --argjson nproc "$NPROC" --arg os "$OS" \
+  --arg load_start "$LOAD_START" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --slurpfile cold_nobus "$TMP/cold_nobus.json" --slurpfile cold_bus "$TMP/cold_bus.json" \
   --argjson exec_hearthd "$(stats <"$TMP/exec_hearthd")" --argjson exec_small "$(stats <"$TMP/exec_small")" \
   --argjson activation "$(stats <"$TMP/activation")" --argjson serving "$(stats <"$TMP/serving")" \
@@ -346,7 +348,7 @@ jq -n \
   --slurpfile sup "$TMP/mem_supervisor.json" --slurpfile back "$TMP/mem_backend.json" \
   --slurpfile nginx "$TMP/mem_nginx.json" --slurpfile resp "$TMP/mem_responder.json" \
   --argjson deb "$deb_json" --argjson cold_p50 "$(jq '.first_byte.p50_ms' "$TMP/cold_bus.json")" \
-  '{date: $date, nproc: $nproc, os: $os,
+  '{date: $date, nproc: $nproc, os: $os, loadavg_start: $load_start, loadavg_end: $load_end,
     cold_start: {without_bus: $cold_nobus[0], with_bus: $cold_bus[0], target_ms: 50,
                  exec_hearthd_version: $exec_hearthd, exec_bench_usage: $exec_small},
     dbus_activation: {login_url: $activation, healthz_200: $serving,
@@ -361,7 +363,8 @@ jq -n \
     package: (if $deb == null then {skipped: true} else $deb + {target_kib: 3072} end)}' >"$OUT_JSON"
 
 echo
-echo "Hearth supervisor benchmark, $DATE, $NPROC CPUs, $OS"
+echo "Hearth supervisor benchmark, $DATE, $NPROC CPUs, $OS," \
+  "load average $(jq -r '"\(.loadavg_start) at the start, \(.loadavg_end) at the end"' "$OUT_JSON")"
 jq -r '
   def f(d): if . == null then "n/a" else (. * pow(10; d) | round / pow(10; d) | tostring) end;
   def r(a; b): if a == null or b == null or b == 0 then "n/a" else (a / b | f(2)) end;
