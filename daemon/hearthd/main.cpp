@@ -315,42 +315,56 @@ int RunDaemon(const DaemonOptions& options) {
 
   supervisor.Start("hearthd started");
 
+  // The bus can go away under us (dbus-daemon stopped, the session ended): hearthd then carries on
+  // serving HTTP without its control plane, as when it started without a bus.
+  int bus_fd = -1;
+  bool bus_lost = false;
+  auto process_bus = [&] {
+    try {
+      while (bus->processPendingRequest()) {
+      }
+    } catch (const std::exception& e) {
+      LogError(std::string("lost the session bus (") + e.what() +
+               "); running without the control plane");
+      bus_lost = true;
+    }
+  };
+  auto drop_bus = [&] {
+    if (bus_fd >= 0) (*loop)->Unwatch(bus_fd);
+    reporter.set_bus(nullptr);
+    service.reset();
+    bus.reset();
+  };
+
   while (!quit) {
     std::optional<EventLoop::TimePoint> bus_deadline;
-    if (bus) {
+    if (bus && !bus_lost) {
       try {
         sdbus::IConnection::PollData poll = bus->getEventLoopPollData();
         uint32_t events = 0;
         if (poll.events & POLLIN) events |= EPOLLIN;
         if (poll.events & POLLOUT) events |= EPOLLOUT;
-        (*loop)->Watch(poll.fd, events, [&](uint32_t) {
-          while (bus->processPendingRequest()) {
-          }
-        });
+        bus_fd = poll.fd;
+        (*loop)->Watch(poll.fd, events, [&](uint32_t) { process_bus(); });
         if (poll.timeout_usec != UINT64_MAX) {
           bus_deadline = EventLoop::TimePoint(std::chrono::microseconds(poll.timeout_usec));
         }
       } catch (const std::exception& e) {
-        LogError(std::string("lost the session bus: ") + e.what() +
-                 "; running without the control plane");
-        reporter.set_bus(nullptr);
-        service.reset();
-        bus.reset();
+        LogError(std::string("lost the session bus (") + e.what() +
+                 "); running without the control plane");
+        bus_lost = true;
       }
     }
+    if (bus && bus_lost) drop_bus();
     Status s = (*loop)->RunOnce(bus_deadline);
     if (!s.ok()) {
       LogError(s.message());
       break;
     }
-    if (bus && bus_deadline && EventLoop::TimePoint::clock::now() >= *bus_deadline) {
-      try {
-        while (bus->processPendingRequest()) {
-        }
-      } catch (const std::exception& e) {
-        LogError(std::string("D-Bus: ") + e.what());
-      }
+    if (bus && !bus_lost && bus_deadline && EventLoop::TimePoint::clock::now() >= *bus_deadline) {
+      process_bus();
     }
+    if (bus && bus_lost) drop_bus();
     // Without a bus nobody can ask for another try: a backend that cannot start ends hearthd.
     if (!bus && supervisor.state() == sv::State::kFailed && reporter.failed_before_ready()) {
       LogError("the backend cannot start: " + reporter.failure());

@@ -622,4 +622,26 @@ for args in "status" "status --json" "token" "url" "stop"; do
 done
 expect_eq "NameHasOwner with no service file" 'b false' "$(bus_call NameHasOwner s org.hearth.Hearth1)"
 echo "control_test: hearthctl exits 3 without a bus, on a timeout, and without an activatable daemon"
+
+# Regression: hearthd died with "Failed to process bus requests" when its session bus went away.
+# It must carry on serving HTTP without the control plane, and still stop cleanly.
+"$hearthd" 2>"$work/hearthd.err" &
+hearthd_pid=$!
+name_owned() { [ "$(bus_call NameHasOwner s org.hearth.Hearth1)" = 'b true' ]; }
+wait_for 15 "org.hearth.Hearth1 owned by a hearthd started by hand" name_owned
+port=$(cat "$XDG_RUNTIME_DIR/hearth/port")
+healthy() { [ "$(healthz)" = 200 ]; }
+wait_for 15 "/healthz 200 from the hearthd started by hand" healthy
+session_bus_stop
+lost_bus() { grep -q 'lost the session bus' "$work/hearthd.err"; }
+wait_for 15 "'lost the session bus' in hearthd's log" lost_bus
+kill -0 "$hearthd_pid" 2>/dev/null || fail "hearthd exited when the session bus went away: $(tail -n 3 "$work/hearthd.err")"
+healthy || fail "hearthd stopped serving /healthz after the bus went away"
+kill -TERM "$hearthd_pid"
+status=0
+wait "$hearthd_pid" || status=$?
+hearthd_pid=''
+expect_eq "hearthd's exit status on SIGTERM after losing the bus" 0 "$status"
+[ ! -e "$XDG_RUNTIME_DIR/hearth/port" ] || fail "hearthd left its port file behind"
+echo "control_test: hearthd outlives its session bus and still stops cleanly"
 echo "control_test: PASS"
