@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -218,6 +219,13 @@ Daemon::Daemon(const UserDirs& dirs, Options options) : dirs_(dirs) {
     _exit(127);
   }
   pidfd_ = UniqueFd(static_cast<int>(syscall(SYS_pidfd_open, pid_, 0)));
+  stop_reader_ = UniqueFd(eventfd(0, EFD_CLOEXEC));
+  if (!pidfd_.valid() || !stop_reader_.valid()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    throw std::runtime_error("pidfd_open or eventfd failed");
+  }
+  reader_ = std::thread([this] { ReadNotifications(); });
 }
 
 Daemon::~Daemon() {
@@ -226,33 +234,70 @@ Daemon::~Daemon() {
     int wstatus;
     waitpid(pid_, &wstatus, 0);
   }
+  StopReader();
   unlink(notify_path_.c_str());
 }
 
-bool Daemon::WaitReady() {
-  auto deadline = Clock::now() + kDeadline;
+void Daemon::StopReader() {
+  if (!reader_.joinable()) return;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(stop_reader_.get(), &one, sizeof one);
+  reader_.join();
+}
+
+void Daemon::ReadNotifications() {
+  bool watch_process = true;
   for (;;) {
-    pollfd fds[2] = {{notify_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
-    int n = poll(fds, 2, RemainingMs(deadline));
-    if (n <= 0) return false;
-    if (fds[0].revents & POLLIN) {
-      char buf[4096];
-      ssize_t len = recv(notify_.get(), buf, sizeof buf, 0);
-      if (len > 0) {
-        std::string msg(buf, static_cast<size_t>(len));
-        notifications_.push_back(msg);
-        if (msg.find("READY=1") != std::string::npos) {
-          if (port_ == 0) {
-            std::string text = ReadFile(dirs_.runtime_dir() + "/port");
-            port_ = static_cast<uint16_t>(std::atoi(text.c_str()));
-          }
-          return true;
-        }
-      }
-      continue;
+    pollfd fds[3] = {{notify_.get(), POLLIN, 0},
+                     {stop_reader_.get(), POLLIN, 0},
+                     {watch_process ? pidfd_.get() : -1, POLLIN, 0}};
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
     }
-    if (fds[1].revents & POLLIN) return false;  // exited before becoming ready
+    // Datagrams first: what the daemon said before it exited is read before its exit is noted.
+    char buf[4096];
+    ssize_t len;
+    while ((len = recv(notify_.get(), buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+      std::lock_guard lock(mu_);
+      notifications_.emplace_back(buf, static_cast<size_t>(len));
+      changed_.notify_all();
+    }
+    if (fds[2].revents & POLLIN) {
+      watch_process = false;
+      std::lock_guard lock(mu_);
+      process_ended_ = true;
+      changed_.notify_all();
+    }
+    if (fds[1].revents & POLLIN) return;
   }
+}
+
+std::vector<std::string> Daemon::notifications() const {
+  std::lock_guard lock(mu_);
+  return notifications_;
+}
+
+bool Daemon::WaitNotification(const std::string& needle, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  auto seen = [&] {
+    for (const auto& n : notifications_) {
+      if (n.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  };
+  return changed_.wait_until(lock, Clock::now() + timeout, [&] {
+    return seen() || process_ended_;
+  }) && seen();
+}
+
+bool Daemon::WaitReady() {
+  if (!WaitNotification("READY=1")) return false;  // exited before becoming ready, or too slow
+  if (port_ == 0) {
+    std::string text = ReadFile(dirs_.runtime_dir() + "/port");
+    port_ = static_cast<uint16_t>(std::atoi(text.c_str()));
+  }
+  return true;
 }
 
 ExitStatus Daemon::WaitExit(std::chrono::milliseconds timeout) {

@@ -5,11 +5,14 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -42,6 +45,10 @@ struct ExitStatus {
 };
 
 // One hearthd process. Destruction kills it (SIGKILL) if a test left it running.
+//
+// Like systemd, a Daemon reads the notify socket all the time (on a thread of its own): hearthd
+// sends a STATUS= on every change of its backend, and a reader that stops reading would block
+// it in sd_notify once the socket's queue is full. Use from one test thread.
 class Daemon {
  public:
   struct Options {
@@ -60,6 +67,8 @@ class Daemon {
   // Waits for READY=1 on the notify socket. Returns false if the process exited first or the
   // deadline passed. Every datagram received is kept in notifications().
   bool WaitReady();
+  // Waits for a datagram containing `needle`, received at any time; false at the deadline.
+  bool WaitNotification(const std::string& needle, std::chrono::milliseconds timeout = kDeadline);
   // Waits for the process to exit (without signalling it).
   ExitStatus WaitExit(std::chrono::milliseconds timeout = kDeadline);
   // SIGTERM, then waits for the exit.
@@ -68,22 +77,33 @@ class Daemon {
 
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
-  const std::vector<std::string>& notifications() const { return notifications_; }
+  std::vector<std::string> notifications() const;
   std::string Stderr() const;  // everything the daemon logged so far
 
   // Runs `hearthd --login-url` against this daemon and returns the URL's path and query.
   std::string LoginPath();
 
  private:
+  void ReadNotifications();  // the reader thread
+  void StopReader();
+
   const UserDirs& dirs_;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
   UniqueFd notify_;
+  UniqueFd stop_reader_;  // an eventfd: the reader thread ends when it is written
   std::string notify_path_;
   std::string stderr_path_;
   uint16_t port_ = 0;
-  std::vector<std::string> notifications_;
   std::optional<ExitStatus> exit_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  // Guarded by mu_:
+  std::vector<std::string> notifications_;
+  bool process_ended_ = false;  // its pidfd said so (not yet reaped, perhaps)
+
+  std::thread reader_;
 };
 
 // Runs hearthd with `args` to completion and captures stdout and the exit status.
