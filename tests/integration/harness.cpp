@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -38,14 +39,16 @@ std::string ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Environment for a child: ours, minus anything systemd-ish, plus `extra`.
+// Environment for a child: ours, minus anything systemd-ish and the session bus (a test that
+// wants one passes a PrivateBus's address in `extra`), plus `extra`.
 std::vector<std::string> ChildEnv(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
     if (kv.starts_with("LISTEN_") || kv.starts_with("NOTIFY_SOCKET=") || kv.starts_with("XDG_") ||
         kv.starts_with("HOME=") || kv.starts_with("JOURNAL_STREAM=") ||
-        kv.starts_with("DISPLAY=") || kv.starts_with("WAYLAND_DISPLAY=")) {
+        kv.starts_with("DISPLAY=") || kv.starts_with("WAYLAND_DISPLAY=") ||
+        kv.starts_with("DBUS_")) {
       continue;
     }
     env.emplace_back(kv);
@@ -181,6 +184,9 @@ Daemon::Daemon(const UserDirs& dirs, Options options) : dirs_(dirs) {
   argv_strings.insert(argv_strings.end(), options.args.begin(), options.args.end());
   std::vector<std::string> extra = dirs.Env();
   extra.push_back("NOTIFY_SOCKET=" + notify_path_);
+  if (!options.bus_address.empty()) {
+    extra.push_back("DBUS_SESSION_BUS_ADDRESS=" + options.bus_address);
+  }
   if (options.pass_socket) {
     extra.push_back("LISTEN_FDS=1");
     extra.push_back("LISTEN_PID=0000000000");  // patched in the child, where the pid is known
@@ -320,6 +326,31 @@ void Daemon::Signal(int sig) {
 }
 
 std::string Daemon::Stderr() const { return ReadFile(stderr_path_); }
+
+pid_t Daemon::BackendPid() const {
+  // hearthd's only child is its backend; threads other than the main one start none.
+  if (exit_) return 0;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task", ec)) {
+    std::istringstream children(ReadFile(task.path().string() + "/children"));
+    pid_t child = 0;
+    if (children >> child) return child;
+  }
+  return 0;
+}
+
+bool WaitProcessExit(pid_t pid, std::chrono::milliseconds timeout) {
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) return errno == ESRCH;
+  pollfd pfd = {pidfd.get(), POLLIN, 0};
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int n = poll(&pfd, 1, RemainingMs(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    return n > 0;
+  }
+}
 
 std::string Daemon::LoginPath() {
   RunResult r = RunHearthd(dirs_, {"--login-url"});

@@ -57,6 +57,9 @@ class Daemon {
     // With pass_socket: hand over this listening socket (borrowed; stays open here, as systemd's
     // does) instead of binding a new one.
     int listen_fd = -1;
+    // DBUS_SESSION_BUS_ADDRESS for hearthd (a PrivateBus's address). Empty: hearthd gets no
+    // session bus at all (the test's own is never passed on) and runs without D-Bus.
+    std::string bus_address = {};
   };
 
   // Starts hearthd for `dirs`; does not wait for readiness.
@@ -76,6 +79,8 @@ class Daemon {
   void Signal(int sig);
 
   pid_t pid() const { return pid_; }
+  // The backend hearthd supervises (its child, from /proc), or 0 while it has none.
+  pid_t BackendPid() const;
   uint16_t port() const { return port_; }
   std::vector<std::string> notifications() const;
   std::string Stderr() const;  // everything the daemon logged so far
@@ -105,6 +110,10 @@ class Daemon {
 
   std::thread reader_;
 };
+
+// Waits until `pid` (any process, not only a child of ours) has exited; true if it did within
+// `timeout`, or was gone already. An exited process may still wait to be reaped by its parent.
+bool WaitProcessExit(pid_t pid, std::chrono::milliseconds timeout = kDeadline);
 
 // Runs hearthd with `args` to completion and captures stdout and the exit status.
 struct RunResult {
