@@ -49,11 +49,8 @@ Supervisor::Supervisor(EventLoop& loop, SupervisorOptions options, Observer* obs
       created_(steady_clock::now()) {}
 
 Supervisor::~Supervisor() {
-  for (EventLoop::TimerId* id :
-       {&probe_timer_, &probe_deadline_timer_, &ready_timer_, &kill_timer_, &backoff_timer_}) {
-    CancelTimer(*id);
-  }
-  EndProbe();
+  ForgetBackendTimers();
+  CancelTimer(backoff_timer_);
   if (backend_) {
     loop_.Unwatch(backend_->pidfd());
     loop_.Unwatch(backend_->control_fd());
@@ -64,6 +61,14 @@ Supervisor::~Supervisor() {
 void Supervisor::CancelTimer(EventLoop::TimerId& id) {
   loop_.Cancel(id);
   id = 0;
+}
+
+void Supervisor::ForgetBackendTimers() {
+  for (EventLoop::TimerId* id :
+       {&probe_timer_, &probe_deadline_timer_, &ready_timer_, &kill_timer_}) {
+    CancelTimer(*id);
+  }
+  EndProbe();
 }
 
 void Supervisor::SetState(State state, const std::string& reason) {
@@ -175,11 +180,7 @@ void Supervisor::OnExit() {
   bool was_ready = ready_;
   loop_.Unwatch(backend_->pidfd());
   loop_.Unwatch(backend_->control_fd());
-  for (EventLoop::TimerId* id :
-       {&probe_timer_, &probe_deadline_timer_, &ready_timer_, &kill_timer_}) {
-    CancelTimer(*id);
-  }
-  EndProbe();
+  ForgetBackendTimers();
   // A last message (a STATUS before exiting) may still be waiting.
   for (;;) {
     auto message = ReadControl(backend_->control_fd());

@@ -106,6 +106,8 @@ class Supervisor {
   void OnProbeReady();
   void EndProbe();
   void CancelTimer(EventLoop::TimerId& id);
+  // Cancels every timer and the probe that belong to one backend's life.
+  void ForgetBackendTimers();
   void FailWaiters(const std::string& why);
   void SendQueuedRevokes();
 
