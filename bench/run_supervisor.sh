@@ -52,11 +52,15 @@ if [[ $SKIP_DEB != 1 ]]; then
   done
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/hearth-supervisor-bench.XXXXXX")
-BUS_PID=
+# The private session (XDG directories, a bus that activates hearthd) is the tests' own.
+# shellcheck source-path=SCRIPTDIR source=../tests/lib/session.sh
+. "$(dirname "$0")/../tests/lib/session.sh"
+session_new run_supervisor.sh supervisor-bench
+TMP=$session_dir
 HEARTHD_PID=
 NGINX_PID=
 RESPONDER_PID=
+# Unlike session.sh's: waits (the process is our child) and polls more often.
 stop_pid() {  # SIGTERM, wait (it is our child), then SIGKILL after 10 s
   local pid=$1 deadline=$((SECONDS + 10))
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -71,16 +75,12 @@ cleanup() {
   stop_pid "$HEARTHD_PID"
   stop_pid "$NGINX_PID"
   stop_pid "$RESPONDER_PID"
-  if [[ -n $BUS_PID ]]; then
-    kill -TERM -- "-$BUS_PID" 2>/dev/null || true
-    stop_pid "$BUS_PID"
-  fi
-  rm -rf "$TMP"
+  session_bus_stop
+  session_remove
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-gone() { [[ ! -e /proc/$1 ]] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
 ms_since() { awk -v a="$1" -v b="$(now_us)" 'BEGIN { printf "%.3f\n", (b - a) / 1000 }'; }
 # wait_until SECONDS WHAT COMMAND...: polls COMMAND until it succeeds, or dies.
@@ -100,39 +100,11 @@ stats() {
 }
 
 # --- a private session: XDG directories and a session bus that can activate hearthd ----------
-export HOME=$TMP/home XDG_DATA_HOME=$TMP/data XDG_RUNTIME_DIR=$TMP/runtime XDG_CONFIG_HOME=$TMP/config \
-  XDG_CACHE_HOME=$TMP/cache
-mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$TMP/services"
-chmod 0700 "$HOME" "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
-unset DBUS_SESSION_BUS_ADDRESS LISTEN_FDS LISTEN_PID LISTEN_FDNAMES NOTIFY_SOCKET DISPLAY WAYLAND_DISPLAY
-
-cat >"$TMP/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$TMP/bus</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$TMP/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
-cat >"$TMP/services/org.hearth.Hearth1.service" <<EOF
-[D-BUS Service]
-Name=org.hearth.Hearth1
-Exec=$HEARTHD
-EOF
-# Its own process group, so that cleanup also ends whatever it activated.
-setsid dbus-daemon --config-file="$TMP/bus.conf" --nofork --print-address=3 \
-  3>"$TMP/bus.address" 2>"$TMP/bus.log" &
-BUS_PID=$!
-bus_ready() { grep -q '^unix:' "$TMP/bus.address"; }
-wait_until 10 "address from dbus-daemon" bus_ready
-BUS_ADDRESS=$(head -n 1 "$TMP/bus.address")
+session_env
+session_bus_start "$HEARTHD"
+# Each measurement says whether hearthd gets the bus; by default it does not.
+BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
+unset DBUS_SESSION_BUS_ADDRESS
 bus() { busctl --address="$BUS_ADDRESS" --timeout=30 "$@"; }
 
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
