@@ -151,30 +151,65 @@ TEST(Restart, KeepsConversationsAndSessions) {
   EXPECT_EQ(daemon.Terminate().code, 0);
 }
 
+// Posts 20 messages, each acknowledged with a 200, and returns the session cookie.
+std::string PostTwentyNotes(Daemon& daemon) {
+  Client client(daemon.port());
+  EXPECT_EQ(client.Login(daemon.LoginPath()).status, 303);
+  EXPECT_EQ(client.Post("/conversations", "").status, 200);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(client.Post("/c/1/messages", "content=note+" + std::to_string(i)).status, 200);
+  }
+  return client.cookie();
+}
+
+void ExpectTwentyNotes(uint16_t port, const std::string& cookie) {
+  HttpResponse page = Client(port).Get("/c/1", {{"Cookie", cookie}});
+  EXPECT_EQ(page.status, 200);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_NE(page.body.find("note " + std::to_string(i) + "<"), std::string::npos) << i;
+  }
+}
+
 TEST(Crash, LosesNoMessageThatWasAcknowledged) {
+  // The backend is the process that holds the database: SIGKILL it, and the backend the
+  // supervisor starts in its place recovers the WAL.
+  UserDirs dirs;
+  Daemon daemon(dirs);
+  ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
+  std::string cookie = PostTwentyNotes(daemon);
+  pid_t backend = daemon.BackendPid();
+  ASSERT_GT(backend, 0);
+  ASSERT_EQ(kill(backend, SIGKILL), 0);
+  ASSERT_TRUE(WaitProcessExit(backend));
+  // Requests wait on the supervisor's socket until the new backend serves.
+  ExpectTwentyNotes(daemon.port(), cookie);
+  EXPECT_NE(daemon.BackendPid(), backend);
+  EXPECT_NE(daemon.Stderr().find("killed by signal 9"), std::string::npos) << daemon.Stderr();
+  EXPECT_EQ(daemon.Terminate().code, 0) << daemon.Stderr();
+}
+
+TEST(Crash, OfBothProcessesLosesNoMessageThatWasAcknowledged) {
+  // Everything dies at once (the OOM killer, a power cut): the supervisor is frozen so it can
+  // neither restart the backend nor drain it, then both are killed.
   UserDirs dirs;
   std::string cookie;
   {
     Daemon daemon(dirs);
     ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-    Client client(daemon.port());
-    ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
-    ASSERT_EQ(client.Post("/conversations", "").status, 200);
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_EQ(client.Post("/c/1/messages", "content=note+" + std::to_string(i)).status, 200);
-    }
-    cookie = client.cookie();
+    cookie = PostTwentyNotes(daemon);
+    pid_t backend = daemon.BackendPid();
+    ASSERT_GT(backend, 0);
+    daemon.Signal(SIGSTOP);
+    ASSERT_EQ(kill(backend, SIGKILL), 0);
+    ASSERT_TRUE(WaitProcessExit(backend));
     daemon.Signal(SIGKILL);
     ExitStatus exit = daemon.WaitExit();
     ASSERT_FALSE(exit.exited);
+    EXPECT_EQ(exit.code, SIGKILL);
   }
-  Daemon daemon(dirs);  // the instance lock died with the process; the WAL is recovered
+  Daemon daemon(dirs);  // the instance lock died with both processes; the WAL is recovered
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  HttpResponse page = Client(daemon.port()).Get("/c/1", {{"Cookie", cookie}});
-  EXPECT_EQ(page.status, 200);
-  for (int i = 0; i < 20; ++i) {
-    EXPECT_NE(page.body.find("note " + std::to_string(i) + "<"), std::string::npos) << i;
-  }
+  ExpectTwentyNotes(daemon.port(), cookie);
   EXPECT_EQ(daemon.Terminate().code, 0);
 }
 
