@@ -57,7 +57,8 @@ dpkg-deb -x "$deb" "$root"
 for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth \
   usr/lib/systemd/user/hearth.service usr/lib/systemd/user/hearth.socket \
   usr/share/dbus-1/services/org.hearth.Hearth1.service \
-  usr/share/doc/hearth/copyright usr/share/doc/hearth/README.md; do
+  usr/share/doc/hearth/copyright usr/share/doc/hearth/README.md \
+  usr/share/man/man1/hearthd.1.gz usr/share/man/man1/hearthctl.1.gz usr/share/man/man1/hearth.1.gz; do
   [ -e "$root/$f" ] || fail "the package lacks /$f"
 done
 for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth; do
