@@ -75,20 +75,25 @@ void EventLoop::ArmTimerFd(std::optional<TimePoint> deadline) {
   timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
-void EventLoop::RunDueTimers() {
+bool EventLoop::RunDueTimers() {
   TimePoint now = std::chrono::steady_clock::now();
+  bool ran = false;
   while (!timers_.empty() && timers_.begin()->first.first <= now) {
     auto node = timers_.extract(timers_.begin());
     timer_index_.erase(node.key().second);
     node.mapped()();
+    ran = true;
   }
+  return ran;
 }
 
 Status EventLoop::RunOnce(std::optional<TimePoint> deadline) {
-  RunDueTimers();
+  // A timer that was already due counts as this turn's event: poll the fds without blocking, so
+  // the caller acts on what the timer changed now rather than at the next event.
+  bool ran = RunDueTimers();
   ArmTimerFd(deadline);
   epoll_event events[16];
-  int n = epoll_wait(epoll_.get(), events, 16, -1);
+  int n = epoll_wait(epoll_.get(), events, 16, ran ? 0 : -1);
   if (n < 0) {
     if (errno == EINTR) return Status::Ok();
     return PosixError("epoll_wait", errno);

@@ -43,7 +43,7 @@ class EventLoop {
  private:
   EventLoop(UniqueFd epoll, UniqueFd timer);
   void ArmTimerFd(std::optional<TimePoint> deadline);
-  void RunDueTimers();
+  bool RunDueTimers();  // true if it ran any
 
   UniqueFd epoll_;
   UniqueFd timer_fd_;
