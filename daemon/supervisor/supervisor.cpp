@@ -275,6 +275,9 @@ void Supervisor::AfterFailure(const std::string& reason, bool cannot_start) {
 }
 
 void Supervisor::Fail(const std::string& reason) {
+  // Kept after a later Start, so Supervise (which starts a failed backend) still says why it gave
+  // up.
+  last_exit_reason_ = reason;
   FailWaiters(reason);
   SetState(State::kFailed, reason);
 }
