@@ -70,16 +70,6 @@ ExitStatus Decode(int wstatus) {
   return {};
 }
 
-UniqueFd Connect(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return UniqueFd();
-  return fd;
-}
-
 bool SendAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -133,6 +123,20 @@ std::string Dechunk(const std::string& body) {
 }
 
 }  // namespace
+
+UniqueFd Connect(uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int error = errno;
+    fd.Reset();
+    errno = error;
+  }
+  return fd;
+}
 
 UserDirs::UserDirs() {
   char tmpl[] = "/tmp/hearth-test-XXXXXX";

@@ -133,6 +133,9 @@ struct HttpResponse {
   }
 };
 
+// A TCP connection to 127.0.0.1:port; invalid, with errno saying why, when connect() fails.
+UniqueFd Connect(uint16_t port);
+
 // Sends `raw` (a complete HTTP request) on a new connection and reads the response to EOF.
 // Returns status 0 if the connection failed or closed without a response. With `half_close`,
 // the sending side is shut down afterwards, as a client that has nothing more to say.

@@ -195,12 +195,8 @@ struct Attempt {
 // Starts a GET /healthz on a new connection; returns the connected fd, or an invalid one with
 // errno saying why the connection failed.
 UniqueFd SendHealthz(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return UniqueFd();
+  UniqueFd fd = Connect(port);
+  if (!fd.valid()) return fd;
   std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                         "\r\nConnection: close\r\n\r\n";
   if (send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
