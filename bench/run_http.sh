@@ -28,6 +28,9 @@ STORE_BENCH=$BUILD_DIR/bench/hearth_store_bench
 CONVERSATIONS=100
 STARTUP_DEADLINE_S=10
 
+# shellcheck source-path=SCRIPTDIR source=nginx.sh
+. "$(dirname "$0")/nginx.sh"
+
 die() {
   echo "run_http.sh: $*" >&2
   exit 1
@@ -132,8 +135,6 @@ FRAGMENT_ITEMS=$(grep -o 'class="conversation-item"' "$WWW/conversations" | wc -
 # --- nginx, private config, same bodies, same types, same security headers ------------------
 NONCE=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$NONCE" >"$WWW/bench-nonce"
-user_line=
-[[ $(id -u) == 0 ]] && user_line="user root;"  # workers must read the 0700 temp dir
 # The same headers hearthd adds to every response, so both send about the same bytes.
 security_headers=$(curl -sS --max-time 5 -o /dev/null -D - "$HEARTH/healthz" | tr -d '\r' |
   grep -iE '^(Content-Security-Policy|X-Content-Type-Options|Referrer-Policy|X-Frame-Options|Cross-Origin-Opener-Policy|Cross-Origin-Resource-Policy):' |
@@ -141,19 +142,9 @@ security_headers=$(curl -sS --max-time 5 -o /dev/null -D - "$HEARTH/healthz" | t
 
 write_nginx_conf() {
   local port=$1
-  cat >"$TMP/nginx/nginx.conf" <<EOF
-$user_line
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $TMP/nginx/client_body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
+  {
+    nginx_conf_prologue "$TMP/nginx"
+    cat <<EOF
   sendfile on;
   tcp_nopush on;
   open_file_cache max=64 inactive=300s;
@@ -180,10 +171,11 @@ $security_headers
   }
 }
 EOF
+  } >"$TMP/nginx/nginx.conf"
 }
 
 NGINX_PORT=
-for attempt in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
   port=$((20000 + RANDOM % 40000))
   ss -ltnH "sport = :$port" | grep -q . && continue
   write_nginx_conf "$port"

@@ -55,6 +55,8 @@ fi
 # The private session (XDG directories, a bus that activates hearthd) is the tests' own.
 # shellcheck source-path=SCRIPTDIR source=../tests/lib/session.sh
 . "$(dirname "$0")/../tests/lib/session.sh"
+# shellcheck source-path=SCRIPTDIR source=nginx.sh
+. "$(dirname "$0")/nginx.sh"
 session_new run_supervisor.sh supervisor-bench
 TMP=$session_dir
 HEARTHD_PID=
@@ -219,25 +221,13 @@ HEARTHD_PID=
 # nginx, as a reference: master and two workers (hearthd's backend serves with two threads).
 mkdir -p "$TMP/nginx/www"
 printf 'ok\n' >"$TMP/nginx/www/healthz"
-user_line=
-[[ $(id -u) == 0 ]] && user_line="user root;"  # workers must read the 0700 temp dir
 NGINX_PORT=
 for _ in 1 2 3 4 5 6 7 8 9 10; do
   p=$((20000 + RANDOM % 40000))
   ss -ltnH "sport = :$p" | grep -q . && continue
-  cat >"$TMP/nginx/nginx.conf" <<EOF
-$user_line
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $TMP/nginx/client_body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
+  {
+    nginx_conf_prologue "$TMP/nginx"
+    cat <<EOF
   server {
     listen 127.0.0.1:$p;
     root $TMP/nginx/www;
@@ -245,6 +235,7 @@ http {
   }
 }
 EOF
+  } >"$TMP/nginx/nginx.conf"
   "$NGINX" -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
   NGINX_PID=$!
   nginx_up() { [[ $(curl -s --max-time 1 "http://127.0.0.1:$p/healthz" || true) == ok ]] || ! kill -0 "$NGINX_PID" 2>/dev/null; }
