@@ -29,38 +29,8 @@ Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOption
                              TokenDrop* drop)
     : store_(store), clock_(clock), options_(options), drop_(drop) {}
 
-namespace {
-
-int64_t ClampTtl(int64_t ttl_ms, const AuthOptions& options) {
-  if (ttl_ms <= 0) ttl_ms = options.login_token_ttl_ms;
-  return std::min(ttl_ms, options.max_login_token_ttl_ms);
-}
-
-}  // namespace
-
-Result<std::string> Authenticator::IssueDroppedLoginToken(TokenDrop& drop, int64_t now_ms,
-                                                          int64_t ttl_ms,
-                                                          const AuthOptions& options) {
-  std::string token = Uuid7::Generate(now_ms).ToString();
-  Status s = drop.Put(Sha256Hex(token), now_ms + ClampTtl(ttl_ms, options));
-  if (!s.ok()) return s;
-  return token;
-}
-
-Status Authenticator::RevokeDroppedLoginToken(TokenDrop& drop, std::string_view token,
-                                              int64_t now_ms) {
-  auto parsed = Uuid7::Parse(token);
-  if (!parsed)
-    return Status::InvalidArgument("not a login token (a UUID): " +
-                                   std::string(token.substr(0, 64)));
-  auto taken = drop.Take(Sha256Hex(parsed->ToString()), now_ms);
-  if (!taken.ok()) return taken.status();
-  if (!*taken) return Status::NotFound("no unused login token " + parsed->ToString());
-  return Status::Ok();
-}
-
 Result<std::string> Authenticator::IssueLoginToken(int64_t ttl_ms) {
-  ttl_ms = ClampTtl(ttl_ms, options_);
+  ttl_ms = ClampLoginTokenTtl(ttl_ms, options_);
   int64_t now = clock_.NowMs();
   std::string token = Uuid7::Generate(now).ToString();
   Status s = store_.InsertLoginToken(Sha256Hex(token), now + ttl_ms);

@@ -23,6 +23,12 @@ struct AuthOptions {
   int64_t touch_interval_ms = 60 * 1000;
 };
 
+// A login token's lifetime: `ttl_ms`, or the default when it is 0 or less, at most the maximum.
+inline int64_t ClampLoginTokenTtl(int64_t ttl_ms, const AuthOptions& options) {
+  if (ttl_ms <= 0) ttl_ms = options.login_token_ttl_ms;
+  return ttl_ms < options.max_login_token_ttl_ms ? ttl_ms : options.max_login_token_ttl_ms;
+}
+
 struct NewSession {
   std::string cookie_value;  // 256 random bits, hex; handed to the browser once, never stored
   std::string csrf_token;
@@ -50,7 +56,8 @@ class Authenticator {
   // maximum). Returns the token text, which the caller shows once.
   Result<std::string> IssueLoginToken(int64_t ttl_ms = 0);
 
-  // The same, for a process other than the daemon: the token goes through `drop`.
+  // The same, for a process other than the backend: the token goes through `drop`.
+  // (dropped_login_token.cpp)
   static Result<std::string> IssueDroppedLoginToken(TokenDrop& drop, int64_t now_ms, int64_t ttl_ms,
                                                     const AuthOptions& options = {});
   // Makes an unused token from IssueDroppedLoginToken worthless. InvalidArgument when `token` is
