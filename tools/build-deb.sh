@@ -54,14 +54,14 @@ if [ -s "$out/lintian.txt" ]; then sed 's/^/lintian: /' "$out/lintian.txt"; fi
 # What the package installs.
 root=$work/root
 dpkg-deb -x "$deb" "$root"
-for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth \
+for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth usr/libexec/hearth/hearthd-backend \
   usr/lib/systemd/user/hearth.service usr/lib/systemd/user/hearth.socket \
   usr/share/dbus-1/services/org.hearth.Hearth1.service \
   usr/share/doc/hearth/copyright usr/share/doc/hearth/README.md \
   usr/share/man/man1/hearthd.1.gz usr/share/man/man1/hearthctl.1.gz usr/share/man/man1/hearth.1.gz; do
   [ -e "$root/$f" ] || fail "the package lacks /$f"
 done
-for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth; do
+for f in usr/bin/hearthd usr/bin/hearthctl usr/bin/hearth usr/libexec/hearth/hearthd-backend; do
   [ -x "$root/$f" ] || fail "/$f is not executable"
 done
 grep -qx 'ExecStart=/usr/bin/hearthd' "$root/usr/lib/systemd/user/hearth.service" ||

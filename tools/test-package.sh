@@ -38,15 +38,16 @@ DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recom
   >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; fail "apt-get install $deb failed"; }
 dpkg-query -W -f='${Status}\n' hearth | grep -qx 'install ok installed' ||
   fail "hearth is not installed after apt-get install $deb"
-for f in /usr/bin/hearthd /usr/bin/hearthctl /usr/bin/hearth /usr/lib/systemd/user/hearth.socket \
+for f in /usr/bin/hearthd /usr/bin/hearthctl /usr/bin/hearth /usr/libexec/hearth/hearthd-backend \
+  /usr/lib/systemd/user/hearth.socket \
   /usr/lib/systemd/user/hearth.service /usr/share/dbus-1/services/org.hearth.Hearth1.service \
   /usr/share/applications/org.hearth.Hearth.desktop \
   /usr/share/icons/hicolor/scalable/apps/org.hearth.Hearth.svg; do
   dpkg -S "$f" >/dev/null 2>&1 || fail "$f does not belong to the installed package"
 done
 # The binaries resolve every library from the package's dependencies.
-for b in hearthd hearthctl hearth; do
-  ! ldd "/usr/bin/$b" | grep -q 'not found' || fail "/usr/bin/$b misses a library"
+for b in /usr/bin/hearthd /usr/bin/hearthctl /usr/bin/hearth /usr/libexec/hearth/hearthd-backend; do
+  ! ldd "$b" | grep -q 'not found' || fail "$b misses a library"
 done
 
 # A private user session whose bus finds services where the installed package put them.
@@ -73,6 +74,10 @@ owner=$(busctl --address="$DBUS_SESSION_BUS_ADDRESS" call org.freedesktop.DBus /
   fail "org.hearth.Hearth1 is owned by $(readlink "/proc/$owner/exe"), not /usr/bin/hearthd"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 [ "$code" = 303 ] || fail "the login link of the installed daemon answered $code, not 303"
+# It answered, so the backend it runs has long been exec'd.
+backend=$(cat "/proc/$owner/task/$owner/children" 2>/dev/null | awk '{print $1}')
+[ -n "$backend" ] && [ "$(readlink "/proc/$backend/exe")" = /usr/libexec/hearth/hearthd-backend ] ||
+  fail "the installed hearthd runs no /usr/libexec/hearth/hearthd-backend (child: ${backend:-none})"
 /usr/bin/hearth --print-url | grep -q '^http://127\.0\.0\.1:' || fail "hearth --print-url"
 /usr/bin/hearthctl status >/dev/null || fail "hearthctl status exited $?"
 kill -TERM "$owner"

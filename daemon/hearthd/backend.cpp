@@ -1,6 +1,8 @@
-// The backend mode of hearthd (`hearthd --backend`), started only by the supervisor: it serves
-// the UI and keeps the database. It exits 78 when it cannot start on the data it was given, so
-// the supervisor does not try again in a loop.
+// hearthd-backend: started only by hearthd, the supervisor, with the listening socket on fd 3 and
+// the control channel on fd 4. It serves the UI and keeps the database until SIGTERM or until the
+// supervisor's end of the control channel closes. It exits 78 when it cannot start on the data it
+// was given, so the supervisor does not try again in a loop. A program of its own so that the
+// supervisor loads none of its libraries (libmicrohttpd and gnutls, SQLite).
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -62,10 +64,10 @@ void AnswerControl(auth::Authenticator& authenticator, web::EventHub& hub) {
 
 }  // namespace
 
-int RunBackend() {
+int RunBackend(int argc) {
   struct stat control_stat;
-  if (fstat(kControlFd, &control_stat) != 0 || !S_ISSOCK(control_stat.st_mode)) {
-    LogError("--backend is started by hearthd itself; run `hearthd` instead");
+  if (argc != 1 || fstat(kControlFd, &control_stat) != 0 || !S_ISSOCK(control_stat.st_mode)) {
+    LogError("hearthd-backend is started by hearthd itself; run `hearthd` instead");
     return kExitUsage;
   }
   SystemClock clock;
@@ -156,3 +158,12 @@ int RunBackend() {
 }
 
 }  // namespace hearth
+
+int main(int argc, char**) {
+  try {
+    return hearth::RunBackend(argc);
+  } catch (const std::exception& e) {
+    hearth::LogError(std::string("unexpected error: ") + e.what());
+    return hearth::kExitFailure;
+  }
+}

@@ -1,4 +1,5 @@
-// What the two modes of hearthd share: the supervisor (main.cpp) and the backend (backend.cpp).
+// What the two programs share: hearthd, the supervisor (main.cpp), and hearthd-backend, the
+// backend it runs (backend.cpp). common.cpp has the definitions.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +28,5 @@ Result<UniqueFd> TryLock(const std::string& path);
 Result<UniqueFd> TerminationSignals();
 
 std::string LoginUrl(uint16_t port, const std::string& token);
-
-// The backend: serves HTTP on the socket in fd 3 and keeps the database, until SIGTERM or until
-// the supervisor's end of the control channel (fd 4) closes.
-int RunBackend();
 
 }  // namespace hearth

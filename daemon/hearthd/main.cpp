@@ -1,7 +1,7 @@
-// hearthd: the Hearth daemon. Without arguments it is the supervisor and control plane: it owns
-// the loopback listening socket (passed by systemd, or bound here), runs the backend
-// (`hearthd --backend`, backend.cpp) as a child on that socket, restarts it when it crashes or
-// hangs, and serves org.hearth.Hearth1 on the session bus.
+// hearthd: the Hearth daemon, the supervisor and control plane. It owns the loopback listening
+// socket (passed by systemd, or bound here), runs the backend (`hearthd-backend`, backend.cpp) as
+// a child on that socket, restarts it when it crashes or hangs, and serves org.hearth.Hearth1 on
+// the session bus.
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -16,9 +16,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/authenticator.h"
 #include "base/clock.h"
@@ -31,45 +33,6 @@
 #include "supervisor/supervisor.h"
 
 namespace hearth {
-
-Result<Paths> ResolvePaths() {
-  auto data = DataDir();
-  if (!data.ok()) return data.status();
-  auto runtime = RuntimeDir();
-  if (!runtime.ok()) return runtime.status();
-  Paths p;
-  p.data_dir = *data;
-  p.runtime_dir = *runtime;
-  p.db = *data + "/hearth.db";
-  p.port_file = *runtime + "/port";
-  p.lock_file = *runtime + "/hearthd.lock";
-  p.token_dir = *runtime + "/login-tokens";
-  return p;
-}
-
-Result<UniqueFd> TryLock(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd.valid()) return PosixError("open " + path, errno);
-  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return PosixError("lock " + path, errno);
-  return fd;
-}
-
-Result<UniqueFd> TerminationSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  UniqueFd fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!fd.valid()) return PosixError("signalfd", errno);
-  return fd;
-}
-
-std::string LoginUrl(uint16_t port, const std::string& token) {
-  return "http://127.0.0.1:" + std::to_string(port) + "/login?token=" + token;
-}
 
 namespace {
 
@@ -223,6 +186,25 @@ class Reporter final : public sv::Supervisor::Observer {
   std::string failure_;
 };
 
+// The backend program, opened once at start-up and run from that descriptor ever after: a
+// package upgrade that replaces the file while hearthd runs does not mix an old supervisor with a
+// new backend. It sits beside hearthd in a build tree, and in HEARTH_BACKEND_PATH when installed.
+Result<UniqueFd> OpenBackendExecutable() {
+  std::vector<std::string> candidates;
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) candidates.push_back(self.parent_path() / "hearthd-backend");
+  candidates.push_back(HEARTH_BACKEND_PATH);
+  for (const std::string& path : candidates) {
+    UniqueFd fd(open(path.c_str(), O_PATH | O_CLOEXEC));
+    if (fd.valid() && access(path.c_str(), X_OK) == 0) return fd;
+  }
+  std::string looked;
+  for (const std::string& path : candidates) looked += (looked.empty() ? "" : ", ") + path;
+  return Status::NotFound("cannot find the backend program hearthd-backend (looked for " + looked +
+                          "); reinstall Hearth");
+}
+
 // The session bus, or null when there is none (hearthd then runs without its control plane).
 std::unique_ptr<sdbus::IConnection> ConnectToSessionBus() {
   try {
@@ -268,8 +250,10 @@ int RunDaemon(const DaemonOptions& options) {
 
   sv::SupervisorOptions supervisor_options;
   supervisor_options.port = listener->port;
-  supervisor_options.spawn.executable = "/proc/self/exe";
-  supervisor_options.spawn.argv = {"hearthd", "--backend"};
+  auto backend = OpenBackendExecutable();
+  if (!backend.ok()) return StartupFailed(backend.status());
+  supervisor_options.spawn.executable_fd = backend->get();
+  supervisor_options.spawn.argv = {"hearthd-backend"};
   supervisor_options.spawn.listen_fd = listener->fd.get();
   // The backend holds the instance lock too: a new hearthd cannot start while an old backend
   // is still draining and holds the database.
@@ -392,9 +376,7 @@ int Main(int argc, char** argv) {
   int64_t ttl_seconds = 0;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "--backend" && argc == 2) {
-      return RunBackend();
-    } else if (arg == "--login-url") {
+    if (arg == "--login-url") {
       login_url = true;
     } else if (arg == "--print-login-url") {
       options.print_login_url = true;

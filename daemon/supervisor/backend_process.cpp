@@ -60,17 +60,23 @@ bool InheritedByBackend(std::string_view entry) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   signal(SIGPIPE, SIG_DFL);
 
-  // Move both fds above 4 first, so neither dup2 below overwrites the other.
+  // Move the fds above 4 first, so that no dup2 below overwrites another.
   int listen = fcntl(options.listen_fd, F_DUPFD, 10);
   int ctl = fcntl(control, F_DUPFD, 10);
-  if (listen < 0 || ctl < 0) _exit(127);
+  int executable =
+      options.executable_fd < 0 ? -1 : fcntl(options.executable_fd, F_DUPFD_CLOEXEC, 10);
+  if (listen < 0 || ctl < 0 || (options.executable_fd >= 0 && executable < 0)) _exit(127);
   if (dup2(listen, kListenFd) < 0 || dup2(ctl, kBackendControlFd) < 0) _exit(127);
   if (options.inherit_fd >= 0) {
     int flags = fcntl(options.inherit_fd, F_GETFD);
     if (flags >= 0) fcntl(options.inherit_fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
   FormatPid(listen_pid, 16, getpid());
-  execve(options.executable.c_str(), argv, envp);
+  if (executable >= 0) {
+    fexecve(executable, argv, envp);
+  } else {
+    execve(options.executable.c_str(), argv, envp);
+  }
   _exit(127);
 }
 

@@ -19,7 +19,8 @@ namespace hearth::supervisor {
 inline constexpr int kExitCannotStart = 78;
 
 struct SpawnOptions {
-  std::string executable;         // run with execv
+  std::string executable;         // run with execve, unless executable_fd is set
+  int executable_fd = -1;         // an open file (O_PATH will do) to run with fexecve
   std::vector<std::string> argv;  // argv[0] included
   int listen_fd = -1;             // becomes fd 3
   int inherit_fd = -1;            // kept open in the child under its own number (-1: none)

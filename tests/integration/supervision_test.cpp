@@ -1,4 +1,4 @@
-// The supervisor (hearthd) keeps a backend (hearthd --backend) serving on its socket: crashes,
+// The supervisor (hearthd) keeps a backend (hearthd-backend) serving on its socket: crashes,
 // hangs, a crash loop, shutdown, and the org.hearth.Hearth1 control plane, with the real hearthd
 // on a private dbus-daemon.
 #include <arpa/inet.h>
@@ -51,7 +51,8 @@ std::vector<pid_t> ProcessesOf(const UserDirs& dirs) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (std::filesystem::read_symlink(entry.path() / "exe", ec) != HEARTHD_PATH) continue;
+    std::filesystem::path exe = std::filesystem::read_symlink(entry.path() / "exe", ec);
+    if (exe != HEARTHD_PATH && exe != HEARTHD_BACKEND_PATH) continue;
     std::ifstream in(entry.path() / "environ", std::ios::binary);
     std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     env.push_back('\0');
