@@ -58,6 +58,7 @@ fi
 # shellcheck source-path=SCRIPTDIR source=nginx.sh
 . "$(dirname "$0")/nginx.sh"
 session_new run_supervisor.sh supervisor-bench
+session_poll=0.01  # wait_for polls often: some waits are part of what is measured
 TMP=$session_dir
 HEARTHD_PID=
 NGINX_PID=
@@ -85,15 +86,6 @@ trap 'exit 130' INT TERM
 
 now_us() { echo "${EPOCHREALTIME/./}"; }
 ms_since() { awk -v a="$1" -v b="$(now_us)" 'BEGIN { printf "%.3f\n", (b - a) / 1000 }'; }
-# wait_until SECONDS WHAT COMMAND...: polls COMMAND until it succeeds, or dies.
-wait_until() {
-  local seconds=$1 what=$2 deadline=$((SECONDS + $1))
-  shift 2
-  until "$@"; do
-    ((SECONDS < deadline)) || die "no $what after ${seconds}s"
-    sleep 0.01
-  done
-}
 # stats: numbers on stdin -> {"p50_ms","p90_ms","max_ms","n"} (nearest rank)
 stats() {
   jq -s 'sort as $v | ($v | length) as $n |
@@ -169,8 +161,8 @@ for ((i = 0; i < DBUS_RUNS; i++)); do
     GetConnectionUnixProcessID s org.hearth.Hearth1 | awk '{print $2}')
   [[ $pid =~ ^[0-9]+$ ]] || die "no pid for org.hearth.Hearth1"
   kill -TERM "$pid"
-  wait_until "$DEADLINE_S" "exit of the activated hearthd (pid $pid)" gone "$pid"
-  wait_until "$DEADLINE_S" "release of org.hearth.Hearth1" name_free
+  wait_for "$DEADLINE_S" "exit of the activated hearthd (pid $pid)" gone "$pid"
+  wait_for "$DEADLINE_S" "release of org.hearth.Hearth1" name_free
 done
 
 # --- 3. backend crash to serving again ----------------------------------------------------------
@@ -205,7 +197,7 @@ warm_up() {  # URL: a few requests, then the idle second the measurement is abou
 DBUS_SESSION_BUS_ADDRESS=$BUS_ADDRESS "$HEARTHD" 2>"$TMP/hearthd.log" &
 HEARTHD_PID=$!
 listening() { grep -q 'listening on http://127\.0\.0\.1:[0-9]*/' "$TMP/hearthd.log"; }
-wait_until "$DEADLINE_S" "'listening on' from hearthd" listening
+wait_for "$DEADLINE_S" "'listening on' from hearthd" listening
 line=$(grep -m1 -o 'listening on http://127\.0\.0\.1:[0-9]*/' "$TMP/hearthd.log")
 port=${line##*:}
 port=${port%/}
@@ -239,7 +231,7 @@ EOF
   "$NGINX" -e "$TMP/nginx/error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
   NGINX_PID=$!
   nginx_up() { [[ $(curl -s --max-time 1 "http://127.0.0.1:$p/healthz" || true) == ok ]] || ! kill -0 "$NGINX_PID" 2>/dev/null; }
-  wait_until "$DEADLINE_S" "answer from nginx" nginx_up
+  wait_for "$DEADLINE_S" "answer from nginx" nginx_up
   if kill -0 "$NGINX_PID" 2>/dev/null; then
     NGINX_PORT=$p
     break
@@ -265,7 +257,7 @@ done
 "$SBENCH" responder --bind "$rport" &
 RESPONDER_PID=$!
 responder_up() { [[ $(curl -s --max-time 1 "http://127.0.0.1:$rport/healthz" || true) == ok ]]; }
-wait_until "$DEADLINE_S" "answer from the responder on port $rport" responder_up
+wait_for "$DEADLINE_S" "answer from the responder on port $rport" responder_up
 warm_up "http://127.0.0.1:$rport/healthz"
 pss_json "$RESPONDER_PID" >"$TMP/mem_responder.json"
 stop_pid "$RESPONDER_PID"

@@ -51,7 +51,8 @@ for b in /usr/bin/hearthd /usr/bin/hearthctl /usr/bin/hearth /usr/libexec/hearth
 done
 
 # A private user session whose bus finds services where the installed package put them.
-mkdir -m 0700 -p "$work/home" "$work/config" "$work/data" "$work/run"
+mkdir -p "$work/home" "$work/config" "$work/data" "$work/run"
+chmod 0700 "$work/home" "$work/config" "$work/data" "$work/run"
 export HOME=$work/home XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data \
   XDG_RUNTIME_DIR=$work/run
 unset DISPLAY WAYLAND_DISPLAY NOTIFY_SOCKET LISTEN_FDS LISTEN_PID
@@ -64,7 +65,8 @@ until grep -q '^unix:' "$work/bus.address"; do
   ((SECONDS < deadline)) || fail "dbus-daemon printed no address"
   sleep 0.1
 done
-export DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$work/bus.address")
+DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$work/bus.address")
+export DBUS_SESSION_BUS_ADDRESS
 
 url=$(/usr/bin/hearthctl url) || fail "hearthctl url exited $? (activation of the installed daemon)"
 [[ $url =~ ^http://127\.0\.0\.1:[0-9]+/login\?token=[0-9a-f-]+$ ]] || fail "hearthctl url: $url"

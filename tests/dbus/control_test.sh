@@ -24,7 +24,7 @@ done
 [ -x "$hearthd" ] && [ -x "$hearthctl" ] ||
   { echo "control_test: no hearthd/hearthctl in $build" >&2; exit 1; }
 
-# shellcheck source=../lib/session.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/session.sh
 . "$here/../lib/session.sh"
 session_new control_test dbus-control
 work=$session_dir

@@ -23,7 +23,7 @@ for tool in dbus-daemon busctl Xvfb xprop xwininfo xdotool import identify curl;
 done
 [ -x "$hearth" ] && [ -x "$hearthd" ] || { echo "launcher_test: no hearth/hearthd in $build" >&2; exit 1; }
 
-# shellcheck source=../lib/session.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/session.sh
 . "$(dirname "$0")/../lib/session.sh"
 session_new launcher_test launcher
 work=$session_dir
@@ -56,7 +56,8 @@ Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp 3>"$work/display" 2>"$work
 xvfb_pid=$!
 display_ready() { grep -qE '^[0-9]+$' "$work/display"; }
 wait_for 10 "display from Xvfb" display_ready
-export DISPLAY=:$(head -n 1 "$work/display")
+DISPLAY=:$(head -n 1 "$work/display")
+export DISPLAY
 
 session_bus_start "$hearthd"
 
@@ -74,7 +75,8 @@ echo "launcher_test: --print-url ok (hearthd pid $hearthd_pid)"
 
 # --- hearth: the window. -----------------------------------------------------------------------
 config=$XDG_CONFIG_HOME/hearth/window.ini
-mkdir -m 0700 -p "$XDG_CONFIG_HOME/hearth"
+mkdir -p "$XDG_CONFIG_HOME/hearth"
+chmod 0700 "$XDG_CONFIG_HOME/hearth"
 printf '[window]\nwidth=wide\nheight=\x01\x02\xff\n\x00garbage\n' >"$config"
 
 window=''

@@ -17,13 +17,14 @@
 #   session_remove         deletes $session_dir
 #   session_dump_logs FILE...  on stderr, the tail of each non-empty $session_dir/FILE
 #   fail MESSAGE           prints "NAME: FAIL: MESSAGE" on stderr and exits 1
-#   wait_for SECONDS WHAT COMMAND...  polls COMMAND until it succeeds; fails after SECONDS
+#   wait_for SECONDS WHAT COMMAND...  polls COMMAND until it succeeds (every $session_poll
+#                          seconds, default 0.1); fails after SECONDS
 #   stop_pid PID           SIGTERM, then SIGKILL if PID is still there after 5 s
 #   gone PID               true once PID has exited (an unreaped zombie counts)
 # The caller owns the EXIT trap: it stops what it started, then calls session_bus_stop and
 # session_remove.
 
-session_name='' session_dir='' session_bus_pid=''
+session_name='' session_dir='' session_bus_pid='' session_poll=${session_poll:-0.1}
 
 session_new() {
   session_name=$1
@@ -40,7 +41,7 @@ wait_for() {
   shift 2
   until "$@"; do
     ((SECONDS < deadline)) || fail "no $what after ${seconds} s"
-    sleep 0.1
+    sleep "$session_poll"
   done
 }
 
@@ -56,7 +57,8 @@ gone() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/nu
 
 session_env() {
   local d=$session_dir
-  mkdir -m 0700 -p "$d/home" "$d/config" "$d/data" "$d/cache" "$d/run" "$d/services"
+  mkdir -p "$d/home" "$d/config" "$d/data" "$d/cache" "$d/run" "$d/services"
+  chmod 0700 "$d/home" "$d/config" "$d/data" "$d/cache" "$d/run" "$d/services"
   export HOME=$d/home XDG_CONFIG_HOME=$d/config XDG_DATA_HOME=$d/data XDG_CACHE_HOME=$d/cache \
     XDG_RUNTIME_DIR=$d/run LC_ALL=C.UTF-8
   unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY NOTIFY_SOCKET LISTEN_FDS LISTEN_PID \
