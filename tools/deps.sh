@@ -6,7 +6,7 @@ set -euo pipefail
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(build-essential cmake ninja-build pkg-config
-          libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjsoncpp-dev uuid-dev libcurl4-openssl-dev
+          libsystemd-dev libmicrohttpd-dev libsqlite3-dev libjsoncpp-dev uuid-dev libcurl4-openssl-dev libmd4c-dev
           libsdbus-c++-dev libsdbus-c++-bin libwebkit2gtk-4.1-dev dbus xdg-utils)
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev chromium wrk nginx-light sqlite3 curl jq iproute2

@@ -1,0 +1,50 @@
+// tools: what the agent can do on the user's machine, each call confined by the sandbox.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include <json/value.h>
+
+#include "llm/chat.h"
+
+namespace hearth::tools {
+
+// What a call gives back to the model. `is_error` results are still shown to the model (so it can
+// correct itself) and to the user. `text` is capped by the tool (see each tool's limits).
+struct ToolResult {
+  bool is_error = false;
+  std::string text;
+};
+
+// A refused attempt, for the audit log the UI shows: which tool, what it tried to reach, why.
+struct Denial {
+  std::string tool;
+  std::string target;  // the path or command as the model gave it
+  std::string reason;
+};
+
+// What a tool may use while it runs. Not owned by the tool.
+struct ToolContext {
+  // Set by another thread when the user presses Stop; long-running tools check it.
+  const std::atomic<bool>* cancel = nullptr;
+  // Called for every refusal by the sandbox or the deny-list. May be empty.
+  std::function<void(const Denial&)> on_denial;
+};
+
+// One tool. Implementations are thread-compatible: the agent calls one tool at a time per run,
+// but several runs (conversations) may call the same tool object concurrently, so Call must not
+// mutate shared state without its own lock. Call never throws: every failure is a ToolResult with
+// is_error set and a message written for the model and the user.
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual const llm::ToolSchema& schema() const = 0;
+  // True for tools that change things or run programs: the user approves each call (or the tool).
+  virtual bool needs_approval() const = 0;
+  virtual ToolResult Call(const Json::Value& arguments, const ToolContext& context) const = 0;
+};
+
+}  // namespace hearth::tools
