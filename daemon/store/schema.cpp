@@ -73,6 +73,30 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
   INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
 END;
 )sql",
+    // 2: the agent. A message's state (an answer being streamed, or cut short) and its metadata
+    // (tool calls, the call a tool result answers, errors) as JSON; per-conversation model and
+    // system prompt; the audit log of refused tool calls; tools the user always allows.
+    R"sql(
+ALTER TABLE messages ADD COLUMN state TEXT NOT NULL DEFAULT 'done'
+  CHECK (state IN ('done', 'streaming', 'partial', 'error'));
+ALTER TABLE messages ADD COLUMN meta TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN agent_options TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  conversation_id INTEGER,  -- kept when the conversation is deleted: the log outlives it
+  tool TEXT NOT NULL,
+  target TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+
+CREATE TABLE tool_grants (
+  key TEXT PRIMARY KEY,  -- the tool's name, or for an MCP tool its name and server hash
+  label TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 constexpr int kKnownVersions = static_cast<int>(std::size(kMigrations));
 

@@ -24,6 +24,9 @@ enum class Store::Query : int {
   kDeleteConversation,
   kConversationExists,
   kInsertMessage,
+  kUpdateMessage,
+  kSettleInterrupted,
+  kSetAgentOptions,
   kGetMessage,
   kListMessages,
   kSearch,
@@ -39,12 +42,20 @@ enum class Store::Query : int {
   kInsertLoginToken,
   kConsumeLoginToken,
   kDeleteExpiredLoginTokens,
+  kInsertAudit,
+  kTrimAudit,
+  kListAudit,
+  kInsertGrant,
+  kHasGrant,
+  kListGrants,
+  kDeleteGrant,
   kStats,
   kCount,
 };
 
-#define HEARTH_CONVERSATION_COLUMNS "id, title, created_ms, updated_ms, message_count"
-#define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms"
+#define HEARTH_CONVERSATION_COLUMNS \
+  "id, title, created_ms, updated_ms, message_count, agent_options"
+#define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms, state, meta"
 #define HEARTH_SESSION_COLUMNS \
   "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"
 
@@ -72,7 +83,13 @@ struct Store::Statements {
       {Query::kDeleteConversation, "DELETE FROM conversations WHERE id = ?1"},
       {Query::kConversationExists, "SELECT 1 FROM conversations WHERE id = ?1"},
       {Query::kInsertMessage,
-       "INSERT INTO messages (conversation_id, role, content, created_ms) VALUES (?1, ?2, ?3, ?4)"},
+       "INSERT INTO messages (conversation_id, role, content, created_ms, state, meta)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {Query::kUpdateMessage,
+       "UPDATE messages SET content = ?2, state = ?3, meta = ?4 WHERE id = ?1"},
+      {Query::kSettleInterrupted,
+       "UPDATE messages SET state = 'partial' WHERE state = 'streaming'"},
+      {Query::kSetAgentOptions, "UPDATE conversations SET agent_options = ?2 WHERE id = ?1"},
       {Query::kGetMessage, "SELECT " HEARTH_MESSAGE_COLUMNS " FROM messages WHERE id = ?1"},
       {Query::kListMessages,
        "SELECT " HEARTH_MESSAGE_COLUMNS
@@ -102,9 +119,24 @@ struct Store::Statements {
       {Query::kConsumeLoginToken,
        "DELETE FROM login_tokens WHERE token_hash = ?1 RETURNING expires_ms"},
       {Query::kDeleteExpiredLoginTokens, "DELETE FROM login_tokens WHERE expires_ms <= ?1"},
+      {Query::kInsertAudit,
+       "INSERT INTO audit (at_ms, conversation_id, tool, target, reason)"
+       " VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {Query::kTrimAudit, "DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?1"},
+      {Query::kListAudit,
+       "SELECT id, at_ms, coalesce(conversation_id, 0), tool, target, reason FROM audit"
+       " ORDER BY id DESC LIMIT ?1"},
+      {Query::kInsertGrant,
+       "INSERT INTO tool_grants (key, label, created_ms) VALUES (?1, ?2, ?3)"
+       " ON CONFLICT (key) DO UPDATE SET label = excluded.label"},
+      {Query::kHasGrant, "SELECT 1 FROM tool_grants WHERE key = ?1"},
+      {Query::kListGrants,
+       "SELECT key, label, created_ms FROM tool_grants ORDER BY created_ms, key"},
+      {Query::kDeleteGrant, "DELETE FROM tool_grants WHERE key = ?1"},
       {Query::kStats,
        "SELECT (SELECT count(*) FROM conversations), (SELECT count(*) FROM messages),"
-       " (SELECT count(*) FROM sessions), (SELECT user_version FROM pragma_user_version),"
+       " (SELECT count(*) FROM sessions), (SELECT count(*) FROM audit),"
+       " (SELECT user_version FROM pragma_user_version),"
        " (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size)"},
   };
 
@@ -160,6 +192,21 @@ std::string NormalizeTitle(std::string_view title) {
   return std::string(trimmed);
 }
 
+constexpr std::string_view kStateNames[] = {"done", "streaming", "partial", "error"};
+
+MessageState ParseMessageState(std::string_view name) {
+  for (size_t i = 0; i < std::size(kStateNames); ++i) {
+    if (kStateNames[i] == name) return static_cast<MessageState>(i);
+  }
+  return MessageState::kDone;  // the schema's CHECK allows nothing else
+}
+
+Status CheckMessageSize(std::string_view what, size_t bytes) {
+  if (bytes <= kMaxMessageBytes) return Status::Ok();
+  return Status::TooLarge(std::string(what) + " of " + std::to_string(bytes) +
+                          " bytes is over the limit of " + std::to_string(kMaxMessageBytes));
+}
+
 bool IsMatchMarker(char c) { return c == kMatchBegin || c == kMatchEnd; }
 
 std::string WithoutMatchMarkers(std::string_view content) {
@@ -210,6 +257,7 @@ Conversation ReadConversation(const Statement& statement) {
       .created_ms = statement.ColumnInt64(2),
       .updated_ms = statement.ColumnInt64(3),
       .message_count = statement.ColumnInt64(4),
+      .agent_options = std::string(statement.ColumnText(5)),
   };
 }
 
@@ -220,6 +268,8 @@ Message ReadMessage(const Statement& statement) {
       .role = std::string(statement.ColumnText(2)),
       .content = std::string(statement.ColumnText(3)),
       .created_ms = statement.ColumnInt64(4),
+      .state = ParseMessageState(statement.ColumnText(5)),
+      .meta = std::string(statement.ColumnText(6)),
   };
 }
 
@@ -259,6 +309,10 @@ Status CheckKey(std::string_view key) {
 }
 
 }  // namespace
+
+std::string_view MessageStateName(MessageState state) {
+  return kStateNames[static_cast<size_t>(state)];
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   return Open(path, OpenOptions());
@@ -322,7 +376,9 @@ Result<Conversation> Store::CreateConversation(std::string_view title, int64_t n
   return Conversation{.id = db_->LastInsertRowId(),
                       .title = std::move(clean_title),
                       .created_ms = now_ms,
-                      .updated_ms = now_ms};
+                      .updated_ms = now_ms,
+                      .message_count = 0,
+                      .agent_options = {}};
 }
 
 Result<Conversation> Store::GetConversation(int64_t id) {
@@ -368,18 +424,26 @@ Status Store::DeleteConversation(int64_t id) {
 
 Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role,
                                   std::string_view content, int64_t now_ms) {
+  return AddMessage(conversation_id, role, content, now_ms, MessageState::kDone, {});
+}
+
+Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role,
+                                  std::string_view content, int64_t now_ms, MessageState state,
+                                  std::string_view meta) {
   if (!IsRole(role)) {
     return Status::InvalidArgument("unknown message role \"" + std::string(TruncateUtf8(role, 32)) +
                                    "\": expected user, assistant, system or tool");
   }
-  if (content.size() > kMaxMessageBytes) {
-    return Status::TooLarge("message of " + std::to_string(content.size()) +
-                            " bytes is over the limit of " + std::to_string(kMaxMessageBytes));
+  if (Status status = CheckMessageSize("message", content.size()); !status.ok()) return status;
+  if (Status status = CheckMessageSize("message metadata", meta.size()); !status.ok()) {
+    return status;
   }
   Message message{.conversation_id = conversation_id,
                   .role = std::string(role),
                   .content = WithoutMatchMarkers(content),
-                  .created_ms = now_ms};
+                  .created_ms = now_ms,
+                  .state = state,
+                  .meta = std::string(meta)};
 
   std::lock_guard lock(mu_);
   Result<Transaction> transaction = Transaction::Begin(*db_);
@@ -394,11 +458,47 @@ Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role
   {
     StatementScope insert = Use(Query::kInsertMessage);
     insert->Bind(1, conversation_id).Bind(2, message.role).Bind(3, message.content);
-    if (Status status = insert->Bind(4, now_ms).Run(); !status.ok()) return status;
+    insert->Bind(4, now_ms).Bind(5, MessageStateName(state)).Bind(6, message.meta);
+    if (Status status = insert->Run(); !status.ok()) return status;
     message.id = db_->LastInsertRowId();
   }
   if (Status status = transaction->Commit(); !status.ok()) return status;
   return message;
+}
+
+Status Store::UpdateMessage(int64_t id, std::string_view content, MessageState state,
+                            std::string_view meta) {
+  if (Status status = CheckMessageSize("message", content.size()); !status.ok()) return status;
+  if (Status status = CheckMessageSize("message metadata", meta.size()); !status.ok()) {
+    return status;
+  }
+  std::string clean = WithoutMatchMarkers(content);
+  std::lock_guard lock(mu_);
+  StatementScope update = Use(Query::kUpdateMessage);
+  update->Bind(1, id).Bind(2, clean).Bind(3, MessageStateName(state)).Bind(4, meta);
+  if (Status status = update->Run(); !status.ok()) return status;
+  if (db_->Changes() == 0)
+    return Status::NotFound("message " + std::to_string(id) + " does not exist");
+  return Status::Ok();
+}
+
+Result<int64_t> Store::SettleInterruptedMessages() {
+  std::lock_guard lock(mu_);
+  StatementScope settle = Use(Query::kSettleInterrupted);
+  if (Status status = settle->Run(); !status.ok()) return status;
+  return db_->Changes();
+}
+
+Status Store::SetAgentOptions(int64_t id, std::string_view options_json) {
+  if (options_json.size() > kMaxSettingBytes) {
+    return Status::TooLarge("conversation options over " + std::to_string(kMaxSettingBytes) +
+                            " bytes");
+  }
+  std::lock_guard lock(mu_);
+  StatementScope set = Use(Query::kSetAgentOptions);
+  if (Status status = set->Bind(1, id).Bind(2, options_json).Run(); !status.ok()) return status;
+  if (db_->Changes() == 0) return ConversationNotFound(id);
+  return Status::Ok();
 }
 
 Result<Message> Store::GetMessage(int64_t id) {
@@ -573,6 +673,88 @@ Result<int64_t> Store::DeleteExpiredLoginTokens(int64_t now_ms) {
   return db_->Changes();
 }
 
+Status Store::AddAuditEntry(const AuditEntry& entry) {
+  constexpr size_t kMaxFieldBytes = 1024;
+  std::lock_guard lock(mu_);
+  Result<Transaction> transaction = Transaction::Begin(*db_);
+  if (!transaction.ok()) return transaction.status();
+  {
+    StatementScope insert = Use(Query::kInsertAudit);
+    insert->Bind(1, entry.at_ms);
+    if (entry.conversation_id > 0) {
+      insert->Bind(2, entry.conversation_id);
+    } else {
+      insert->BindNull(2);
+    }
+    insert->Bind(3, TruncateUtf8(entry.tool, kMaxFieldBytes))
+        .Bind(4, TruncateUtf8(entry.target, kMaxFieldBytes))
+        .Bind(5, TruncateUtf8(entry.reason, kMaxFieldBytes));
+    if (Status status = insert->Run(); !status.ok()) return status;
+  }
+  {
+    StatementScope trim = Use(Query::kTrimAudit);
+    if (Status status = trim->Bind(1, kMaxAuditEntries).Run(); !status.ok()) return status;
+  }
+  return transaction->Commit();
+}
+
+Result<std::vector<AuditEntry>> Store::ListAuditEntries(int limit) {
+  std::lock_guard lock(mu_);
+  StatementScope list = Use(Query::kListAudit);
+  list->Bind(1, ClampLimit(limit));
+  std::vector<AuditEntry> entries;
+  for (;;) {
+    Result<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return entries;
+    entries.push_back(AuditEntry{
+        .id = list->ColumnInt64(0),
+        .at_ms = list->ColumnInt64(1),
+        .conversation_id = list->ColumnInt64(2),
+        .tool = std::string(list->ColumnText(3)),
+        .target = std::string(list->ColumnText(4)),
+        .reason = std::string(list->ColumnText(5)),
+    });
+  }
+}
+
+Status Store::AddToolGrant(std::string_view key, std::string_view label, int64_t now_ms) {
+  if (Status status = CheckKey(key); !status.ok()) return status;
+  std::lock_guard lock(mu_);
+  StatementScope insert = Use(Query::kInsertGrant);
+  return insert->Bind(1, key).Bind(2, TruncateUtf8(label, kMaxKeyBytes)).Bind(3, now_ms).Run();
+}
+
+Result<bool> Store::HasToolGrant(std::string_view key) {
+  std::lock_guard lock(mu_);
+  StatementScope has = Use(Query::kHasGrant);
+  Result<bool> row = has->Bind(1, key).Step();
+  if (!row.ok()) return row.status();
+  return *row;
+}
+
+Result<std::vector<ToolGrant>> Store::ListToolGrants() {
+  std::lock_guard lock(mu_);
+  StatementScope list = Use(Query::kListGrants);
+  std::vector<ToolGrant> grants;
+  for (;;) {
+    Result<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return grants;
+    grants.push_back(ToolGrant{.key = std::string(list->ColumnText(0)),
+                               .label = std::string(list->ColumnText(1)),
+                               .created_ms = list->ColumnInt64(2)});
+  }
+}
+
+Status Store::DeleteToolGrant(std::string_view key) {
+  std::lock_guard lock(mu_);
+  StatementScope remove = Use(Query::kDeleteGrant);
+  if (Status status = remove->Bind(1, key).Run(); !status.ok()) return status;
+  if (db_->Changes() == 0) return Status::NotFound("no such tool grant");
+  return Status::Ok();
+}
+
 Result<Stats> Store::GetStats() {
   std::lock_guard lock(mu_);
   StatementScope stats = Use(Query::kStats);
@@ -582,8 +764,9 @@ Result<Stats> Store::GetStats() {
       .conversations = stats->ColumnInt64(0),
       .messages = stats->ColumnInt64(1),
       .sessions = stats->ColumnInt64(2),
-      .schema_version = static_cast<int>(stats->ColumnInt64(3)),
-      .file_bytes = stats->ColumnInt64(4),
+      .audit_entries = stats->ColumnInt64(3),
+      .schema_version = static_cast<int>(stats->ColumnInt64(4)),
+      .file_bytes = stats->ColumnInt64(5),
   };
 }
 

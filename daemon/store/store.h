@@ -22,6 +22,9 @@ struct Conversation {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;  // last message or rename; the list is ordered by it, newest first
   int64_t message_count = 0;
+  // The model and system prompt chosen for this conversation, as JSON owned by the agent module;
+  // empty for the defaults.
+  std::string agent_options;
 };
 
 // Keyset cursor for paging the conversation list: the last row of the previous page.
@@ -30,11 +33,37 @@ struct ConversationCursor {
   int64_t id = 0;
 };
 
+// Where a message stands. An answer is kStreaming while it arrives (saved as it grows), kPartial
+// when it was cut short (Stop, a lost connection, a crash: the text so far is kept), kError when
+// the model could not be reached at all.
+enum class MessageState { kDone, kStreaming, kPartial, kError };
+std::string_view MessageStateName(MessageState state);
+
 struct Message {
   int64_t id = 0;
   int64_t conversation_id = 0;
   std::string role;  // "user", "assistant", "system", "tool"
   std::string content;
+  int64_t created_ms = 0;
+  MessageState state = MessageState::kDone;
+  // JSON owned by the agent module: tool calls, the call a tool result answers, an error text.
+  std::string meta;
+};
+
+// A tool call that the sandbox or the deny-list refused, for the audit log.
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  int64_t conversation_id = 0;  // 0 when not tied to one
+  std::string tool;
+  std::string target;
+  std::string reason;
+};
+
+// A tool the user chose to always allow.
+struct ToolGrant {
+  std::string key;
+  std::string label;
   int64_t created_ms = 0;
 };
 
@@ -63,6 +92,7 @@ struct Stats {
   int64_t conversations = 0;
   int64_t messages = 0;
   int64_t sessions = 0;
+  int64_t audit_entries = 0;
   int schema_version = 0;
   int64_t file_bytes = 0;  // page_count * page_size
 };
@@ -106,10 +136,19 @@ class Store {
                                                       int limit);
   Status RenameConversation(int64_t id, std::string_view title, int64_t now_ms);
   Status DeleteConversation(int64_t id);  // deletes its messages too (ON DELETE CASCADE)
+  Status SetAgentOptions(int64_t id, std::string_view options_json);
 
   // Messages. AddMessage also bumps the conversation's updated_ms.
   Result<Message> AddMessage(int64_t conversation_id, std::string_view role,
                              std::string_view content, int64_t now_ms);
+  Result<Message> AddMessage(int64_t conversation_id, std::string_view role,
+                             std::string_view content, int64_t now_ms, MessageState state,
+                             std::string_view meta);
+  // Replaces the text, state and metadata of a message (an answer as it streams in).
+  Status UpdateMessage(int64_t id, std::string_view content, MessageState state,
+                       std::string_view meta);
+  // At start-up: answers left kStreaming by a crash become kPartial. Returns how many.
+  Result<int64_t> SettleInterruptedMessages();
   Result<Message> GetMessage(int64_t id);
   // The `limit` messages just before message id `before_id` (or the newest when nullopt),
   // returned oldest first, ready to render.
@@ -142,10 +181,22 @@ class Store {
   Result<bool> ConsumeLoginToken(std::string_view token_hash, int64_t now_ms);
   Result<int64_t> DeleteExpiredLoginTokens(int64_t now_ms);
 
+  // The audit log of refused tool calls, newest first. Entries past kMaxAuditEntries are dropped,
+  // oldest first, so a model that keeps trying cannot grow the file without bound.
+  Status AddAuditEntry(const AuditEntry& entry);
+  Result<std::vector<AuditEntry>> ListAuditEntries(int limit);
+
+  // Tools the user always allows.
+  Status AddToolGrant(std::string_view key, std::string_view label, int64_t now_ms);
+  Result<bool> HasToolGrant(std::string_view key);
+  Result<std::vector<ToolGrant>> ListToolGrants();
+  Status DeleteToolGrant(std::string_view key);
+
   Result<Stats> GetStats();
   const std::string& path() const { return path_; }
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
+  static constexpr int64_t kMaxAuditEntries = 10000;
 
  private:
   enum class Query : int;

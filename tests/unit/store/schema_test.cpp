@@ -80,8 +80,9 @@ TEST_F(AnEmptyDatabase, WrittenByANewerHearthIsRefusedAndLeftAsItWas) {
   Result<int> version = CheckSchema(*db_, Store::kSchemaVersion);
   EXPECT_EQ(version.status().code(), Code::kUnsupported);
   EXPECT_NE(version.status().message().find("was written by a newer Hearth (schema 99, this "
-                                            "build knows 1); upgrade Hearth or move the file "
-                                            "aside"),
+                                            "build knows " +
+                                            std::to_string(Store::kSchemaVersion) +
+                                            "); upgrade Hearth or move the file aside"),
             std::string::npos)
       << version.status().message();
   EXPECT_EQ(Migrate(*db_, Store::kSchemaVersion).code(), Code::kUnsupported);

@@ -127,8 +127,9 @@ TEST_F(AStoreFile, WrittenByANewerHearthIsRefusedAndLeftUnchanged) {
 
   Result<std::unique_ptr<Store>> store = Open();
   EXPECT_EQ(store.status().code(), Code::kUnsupported);
-  EXPECT_NE(store.status().message().find(path_ + " was written by a newer Hearth (schema 99, "
-                                                  "this build knows 1)"),
+  EXPECT_NE(store.status().message().find(path_ + " was written by a newer Hearth (schema 99, " +
+                                          "this build knows " +
+                                          std::to_string(Store::kSchemaVersion) + ")"),
             std::string::npos)
       << store.status().message();
   EXPECT_EQ(ReadBytes(path_), before);
