@@ -28,6 +28,8 @@ const char* CodeName(Status::Code code) {
       return "I/O error";
     case Status::Code::kUnavailable:
       return "unavailable";
+    case Status::Code::kCancelled:
+      return "cancelled";
     case Status::Code::kInternal:
       return "internal error";
   }

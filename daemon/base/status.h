@@ -27,6 +27,7 @@ class Status {
     kUnsupported,       // e.g. a schema newer than this binary
     kIoError,           // the OS or a library failed
     kUnavailable,       // the other side (a daemon, a bus) cannot be reached
+    kCancelled,         // the user stopped it
     kInternal,          // a bug
   };
 
@@ -45,6 +46,7 @@ class Status {
   static Status Unsupported(std::string msg) { return Status(Code::kUnsupported, std::move(msg)); }
   static Status IoError(std::string msg) { return Status(Code::kIoError, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }

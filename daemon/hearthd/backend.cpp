@@ -9,10 +9,15 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
+#include "agent/agent.h"
+#include "agent/config.h"
+#include "agent/settings.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -25,6 +30,7 @@
 #include "supervisor/control_channel.h"
 #include "web/app.h"
 #include "web/event_hub.h"
+#include "web/live_runs.h"
 #include "web/views.h"
 
 namespace hearth {
@@ -85,6 +91,30 @@ int RunBackend(int argc) {
     return StartupFailed(store.status().WithContext("cannot open " + paths->db),
                          sv::kExitCannotStart);
   }
+  // Answers a crash cut short are marked as such, with the text they had.
+  if (auto settled = (*store)->SettleInterruptedMessages(); !settled.ok()) {
+    LogWarning("marking interrupted answers: " + settled.status().message());
+  } else if (*settled > 0) {
+    LogInfo("marked " + std::to_string(*settled) + " interrupted answers as incomplete");
+  }
+
+  // The agent's configuration: config.json, then what the settings page saved.
+  const char* home_env = std::getenv("HOME");
+  std::string home = home_env != nullptr ? home_env : "";
+  std::string config_path;
+  agent::AgentConfig file_config;
+  if (auto config_dir = ConfigDir(); config_dir.ok()) {
+    config_path = *config_dir + "/config.json";
+    auto loaded = agent::LoadConfigFile(config_path, home);
+    if (!loaded.ok()) {
+      return StartupFailed(loaded.status().WithContext("fix or remove the file, then restart"),
+                           sv::kExitCannotStart);
+    }
+    file_config = std::move(*loaded);
+  }
+  agent::Settings settings(**store, std::move(file_config), config_path, paths->data_dir, home);
+  if (Status loaded = settings.Load(); !loaded.ok()) LogWarning(loaded.message());
+
   auto listener = http::AcquireListenSocket();
   if (!listener.ok()) return StartupFailed(listener.status());
   auto views = web::Views::Load();
@@ -98,6 +128,11 @@ int RunBackend(int argc) {
   app_options.socket_from_systemd = std::getenv("HEARTH_SOCKET_FROM_SYSTEMD") != nullptr;
   app_options.started_ms = started_ms;
   web::App app(**store, authenticator, hub, clock, std::move(*views), app_options);
+  web::LiveRuns live(app.views());
+  agent::Agent agent_runner(
+      **store, clock, live, [&settings] { return settings.Current(); },
+      [&settings] { return settings.Tools(); });
+  app.SetAgent({.agent = &agent_runner, .settings = &settings, .live = &live});
 
   http::Server::Options server_options;
   server_options.listen_fd = listener->fd.get();
@@ -146,6 +181,9 @@ int RunBackend(int argc) {
     }
   }
 
+  // Runs end first: their answers so far are saved and marked before the database closes.
+  agent_runner.StopAll();
+  live.CloseAll();
   hub.CloseAll();
   size_t unfinished = (*server)->Stop(kShutdownGrace);
   if (unfinished > 0) {
@@ -160,6 +198,8 @@ int RunBackend(int argc) {
 }  // namespace hearth
 
 int main(int argc, char**) {
+  // Before any thread starts: libcurl's global state is not thread-safe to set up.
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   try {
     return hearth::RunBackend(argc);
   } catch (const std::exception& e) {

@@ -242,6 +242,24 @@ http::Response App::Asset(const http::Request& request) {
   return r;
 }
 
+Html App::ConversationView(const store::Conversation& c,
+                           std::vector<store::Message> messages) const {
+  Html live;
+  if (agent_.live != nullptr) {
+    // A run is under way: its messages are shown in its own container, kept up to date by the
+    // live stream, rather than in the plain list.
+    LiveRuns::Snapshot snapshot = agent_.live->Render(c.id);
+    if (!snapshot.message_ids.empty() || !snapshot.container.html.empty()) {
+      std::erase_if(messages, [&](const store::Message& m) {
+        return std::find(snapshot.message_ids.begin(), snapshot.message_ids.end(), m.id) !=
+               snapshot.message_ids.end();
+      });
+      live = std::move(snapshot.container);
+    }
+  }
+  return views_->Conversation(c, messages, options_.message_page_size, live);
+}
+
 int64_t App::CurrentConversation(const http::Request& request) const {
   // HX-Current-URL is "http://127.0.0.1:PORT/c/ID" when the page shows a conversation.
   std::string_view url = request.headers.hx_current_url;
@@ -269,7 +287,7 @@ http::Response App::Home(const http::Request& request, int64_t open_id) {
     if (!c.ok()) return Fail(request, c.status());
     auto messages = store_.ListMessages(open_id, std::nullopt, options_.message_page_size);
     if (!messages.ok()) return Fail(request, messages.status());
-    main = views_->Conversation(*c, *messages, options_.message_page_size);
+    main = ConversationView(*c, std::move(*messages));
     title = c->title;
   } else {
     main = views_->Empty();
@@ -356,6 +374,9 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
   if (action == "messages" && method == "POST") {
     return SendMessage(request, *c, http::FormValue(form, "content").value_or(""));
   }
+  if (action == "live" && get) return Live(*c);
+  if (action == "stop" && method == "POST") return StopRun(*c);
+  if (action == "approve" && method == "POST") return Approve(request, *c, form);
   if (action == "messages" && get) {
     std::optional<int64_t> before;
     if (auto text = request.Query("before")) {
@@ -382,12 +403,63 @@ http::Response App::SendMessage(const http::Request& request, const store::Conve
   std::string::size_type pos = 0;
   while ((pos = text.find("\r\n", pos)) != std::string::npos) text.erase(pos, 1);
   if (Trimmed(text).empty()) return Fail(request, Status::InvalidArgument("the message is empty"));
+  if (agent_.agent != nullptr && agent_.agent->ActiveRun(c.id)) {
+    return Fail(request, Status::Busy("Hearth is still answering in this conversation: wait, or "
+                                      "press Stop"));
+  }
   auto message = store_.AddMessage(c.id, "user", text, clock_.NowMs());
   if (!message.ok()) return Fail(request, message.status());
   hub_.Broadcast("conversations", "message");
   Html html = views_->Messages({*message});
-  html.html += views_->NoticeMessage(kNoModelNotice).html;
+  if (agent_.agent == nullptr || agent_.live == nullptr) {
+    html.html += views_->NoticeMessage(kNoModelNotice).html;
+    return Fragment(html);
+  }
+  std::string run_key = "run-" + std::to_string(message->id);
+  agent_.live->Prepare(c.id, run_key);
+  Status started = agent_.agent->Start(c.id);
+  if (!started.ok()) {
+    agent_.live->Abandon(c.id);
+    // The message is kept; the notice says why nothing answers it and what to do.
+    html.html += views_->NoticeMessage(started.message()).html;
+    return Fragment(html);
+  }
+  html.html += views_->Run(c.id, run_key, Html{}).html;
   return Fragment(html);
+}
+
+http::Response App::Live(const store::Conversation& c) {
+  if (agent_.live == nullptr) return http::Response::Text(404, "No agent here.\n");
+  http::Response r;
+  r.content_type = "text/event-stream";
+  r.stream = agent_.live->Subscribe(c.id);
+  return r;
+}
+
+http::Response App::StopRun(const store::Conversation& c) {
+  if (agent_.agent != nullptr) agent_.agent->Stop(c.id);
+  return http::Response::Text(204, "");
+}
+
+http::Response App::Approve(const http::Request& request, const store::Conversation& c,
+                            const http::FormFields& form) {
+  if (agent_.agent == nullptr) return Fail(request, Status::NotFound("no agent is running"));
+  auto message = ParseId(http::FormValue(form, "message").value_or(""));
+  std::string_view decision_text = http::FormValue(form, "decision").value_or("");
+  agent::Decision decision;
+  if (decision_text == "deny") {
+    decision = agent::Decision::kDeny;
+  } else if (decision_text == "once") {
+    decision = agent::Decision::kAllowOnce;
+  } else if (decision_text == "always") {
+    decision = agent::Decision::kAlwaysAllow;
+  } else {
+    return Fail(request, Status::InvalidArgument("decision must be deny, once or always"));
+  }
+  if (!message) return Fail(request, Status::InvalidArgument("malformed message id"));
+  Status s = agent_.agent->Decide(c.id, *message, decision);
+  if (!s.ok()) return Fail(request, s);
+  return http::Response::Text(204, "");
 }
 
 http::Response App::Search(const http::Request& request) {
@@ -507,7 +579,7 @@ http::Response App::ConversationFragment(const http::Request& request, const sto
                                          const std::vector<store::Message>& messages) {
   auto items = ListItems(std::nullopt, c.id);
   if (!items.ok()) return Fail(request, items.status());
-  Html html = views_->Conversation(c, messages, options_.message_page_size);
+  Html html = ConversationView(c, messages);
   html.html += views_->NavigationUpdate(c.title, *items).html;
   return Fragment(html);
 }

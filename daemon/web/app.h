@@ -5,12 +5,15 @@
 #include <optional>
 #include <string>
 
+#include "agent/agent.h"
+#include "agent/settings.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
 #include "http/form.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "web/event_hub.h"
+#include "web/live_runs.h"
 #include "web/views.h"
 
 namespace hearth::web {
@@ -34,6 +37,16 @@ class App final : public http::Handler {
   App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Clock& clock,
       std::unique_ptr<Views> views, AppOptions options);
 
+  // The agent, its settings and the live view of its runs. Without them (tests of the pages
+  // alone) a message is stored and a notice says no model answers.
+  struct AgentParts {
+    agent::Agent* agent = nullptr;
+    agent::Settings* settings = nullptr;
+    LiveRuns* live = nullptr;
+  };
+  void SetAgent(AgentParts parts) { agent_ = parts; }
+  const Views& views() const { return *views_; }
+
   http::Response Handle(const http::Request& request) override;
 
   // Headers every response carries, for http::Server::Options::common_headers.
@@ -50,6 +63,13 @@ class App final : public http::Handler {
                                    const http::FormFields& form);
   http::Response SendMessage(const http::Request& request, const store::Conversation& c,
                              std::string_view content);
+  http::Response Live(const store::Conversation& c);
+  http::Response StopRun(const store::Conversation& c);
+  http::Response Approve(const http::Request& request, const store::Conversation& c,
+                         const http::FormFields& form);
+  http::Response SaveAgentSettings(const http::Request& request, const http::FormFields& form);
+  http::Response TestConnection(const http::Request& request, const http::FormFields& form);
+  http::Response RevokeGrant(const http::Request& request, const http::FormFields& form);
   http::Response Search(const http::Request& request);
   http::Response SettingsPage(const http::Request& request, std::string_view saved);
   http::Response SaveSettings(const http::Request& request, const http::FormFields& form);
@@ -66,6 +86,8 @@ class App final : public http::Handler {
   http::Response ConversationFragment(const http::Request& request, const store::Conversation& c,
                                       const std::vector<store::Message>& messages);
   int64_t CurrentConversation(const http::Request& request) const;
+  // The conversation's view: its messages and, while a run is under way, the run's container.
+  Html ConversationView(const store::Conversation& c, std::vector<store::Message> messages) const;
   std::string Theme();
 
   store::Store& store_;
@@ -74,6 +96,7 @@ class App final : public http::Handler {
   const Clock& clock_;
   std::unique_ptr<Views> views_;
   AppOptions options_;
+  AgentParts agent_;
 };
 
 }  // namespace hearth::web

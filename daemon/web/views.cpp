@@ -1,9 +1,13 @@
 #include "web/views.h"
 
+#include <json/json.h>
+
 #include <cstdio>
 #include <ctime>
+#include <memory>
 
 #include "base/sha256.h"
+#include "markdown/markdown.h"
 #include "web/assets.h"
 
 namespace hearth::web {
@@ -13,7 +17,8 @@ constexpr std::string_view kTemplateNames[] = {
     "page",           "notice_page", "conversation_item", "load_more", "rename_form",
     "delete_confirm", "empty",       "conversation",      "earlier",   "message",
     "notice_message", "search_hit",  "search_results",    "settings",  "error",
-    "navigation_oob", "title_oob",
+    "navigation_oob", "title_oob",   "tool_call",         "approval",  "run",
+    "run_done",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -167,17 +172,131 @@ Html Views::Empty() const { return Html{Get("empty").Render({})}; }
 
 Html Views::Messages(const std::vector<store::Message>& messages) const {
   Html out;
-  const Template& t = Get("message");
-  for (const auto& m : messages) {
-    std::string id = std::to_string(m.id);
-    t.RenderTo(out.html, {{"id", id},
-                          {"role", m.role},
-                          {"who", RoleLabel(m.role)},
-                          {"iso", IsoTime(m.created_ms)},
-                          {"time", ShortTime(m.created_ms)},
-                          {"content", m.content}});
-  }
+  for (const auto& m : messages) out.html += Message(m).html;
   return out;
+}
+
+namespace {
+
+std::string_view StateClass(store::MessageState state) { return store::MessageStateName(state); }
+
+// The tool-call fields a tool message's metadata carries (see agent/agent.cpp).
+struct ToolMeta {
+  std::string name;
+  std::string arguments;
+  bool is_error = false;
+  bool denied = false;
+  bool awaiting_approval = false;
+};
+
+ToolMeta ReadToolMeta(std::string_view meta) {
+  ToolMeta out;
+  Json::Value value;
+  Json::CharReaderBuilder builder;
+  builder["stackLimit"] = 32;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  std::string errors;
+  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors) ||
+      !value.isObject()) {
+    return out;
+  }
+  out.name = value.get("name", "").asString();
+  out.arguments = value.get("arguments", "").asString();
+  out.is_error = value.get("is_error", false).asBool();
+  out.denied = value.get("denied", false).asBool();
+  out.awaiting_approval = value.get("awaiting_approval", false).asBool();
+  return out;
+}
+
+std::string MetaError(std::string_view meta) {
+  if (meta.find("\"error\"") == std::string_view::npos) return {};
+  Json::Value value;
+  Json::CharReaderBuilder builder;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  std::string errors;
+  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors) ||
+      !value.isObject()) {
+    return {};
+  }
+  return value.get("error", "").asString();
+}
+
+}  // namespace
+
+Html Views::Message(const store::Message& m, size_t stable) const {
+  std::string id = std::to_string(m.id);
+  Html out;
+  if (m.role == "tool") {
+    ToolMeta tool = ReadToolMeta(m.meta);
+    std::string status = tool.awaiting_approval ? "waiting for your approval"
+                         : m.state == store::MessageState::kStreaming ? "running…"
+                         : tool.denied                                ? "denied"
+                         : tool.is_error                              ? "failed"
+                                                                      : "done";
+    Html approval;
+    if (tool.awaiting_approval) {
+      std::string cid = std::to_string(m.conversation_id);
+      approval.html = Get("approval").Render(
+          {{"cid", cid}, {"id", id}, {"name", tool.name}, {"args", tool.arguments}});
+    }
+    std::string state(StateClass(m.state));
+    if (tool.denied) state += " denied";
+    Get("tool_call").RenderTo(out.html, {{"id", id},
+                                         {"state", state},
+                                         {"name", tool.name},
+                                         {"args", tool.arguments},
+                                         {"status", status},
+                                         {"output", m.content},
+                                         {"approval", approval}});
+    return out;
+  }
+  Html body;
+  Html badge;
+  if (m.role == "assistant") {
+    body.html = "<div class=\"content md\">";
+    if (m.state == store::MessageState::kStreaming) {
+      stable = std::min(stable, m.content.size());
+      body.html += "<div id=\"msg-" + id + "-blocks\">";
+      body.html += markdown::RenderMarkdown(std::string_view(m.content).substr(0, stable));
+      body.html += "</div><div id=\"msg-" + id + "-tail\">";
+      body.html += markdown::RenderMarkdown(std::string_view(m.content).substr(stable));
+      body.html += "</div>";
+    } else {
+      body.html += markdown::RenderMarkdown(m.content);
+    }
+    body.html += "</div>";
+    std::string error = MetaError(m.meta);
+    if (!error.empty()) {
+      body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
+    }
+    if (m.state == store::MessageState::kPartial) {
+      badge.html = " <span class=\"badge\">incomplete</span>";
+    }
+  } else {
+    body.html = "<div class=\"content\">" + Escape(m.content) + "</div>";
+  }
+  std::string state(StateClass(m.state));
+  if (m.role == "assistant" && m.content.empty() && m.state == store::MessageState::kDone) {
+    state += " empty";
+  }
+  Get("message").RenderTo(out.html, {{"id", id},
+                                     {"role", m.role},
+                                     {"state", state},
+                                     {"who", RoleLabel(m.role)},
+                                     {"iso", IsoTime(m.created_ms)},
+                                     {"time", ShortTime(m.created_ms)},
+                                     {"badge", badge},
+                                     {"body", body}});
+  return out;
+}
+
+Html Views::Run(int64_t conversation_id, std::string_view run_id, const Html& messages) const {
+  std::string cid = std::to_string(conversation_id);
+  return Html{Get("run").Render({{"run", run_id}, {"cid", cid}, {"messages", messages}})};
+}
+
+Html Views::RunDone(std::string_view run_id, const Html& messages) const {
+  return Html{Get("run_done").Render({{"run", run_id}, {"messages", messages}})};
 }
 
 Html Views::EarlierButton(int64_t conversation_id, int64_t before_id) const {
@@ -187,7 +306,7 @@ Html Views::EarlierButton(int64_t conversation_id, int64_t before_id) const {
 }
 
 Html Views::Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
-                         int page_size) const {
+                         int page_size, const Html& live) const {
   std::string id = std::to_string(c.id);
   Html earlier;
   if (!messages.empty() && static_cast<int>(messages.size()) >= page_size) {
@@ -197,7 +316,7 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
                   .Render({{"id", id},
                            {"title", c.title},
                            {"earlier", earlier},
-                           {"messages", Messages(messages)}})};
+                           {"messages", Html{Messages(messages).html + live.html}}})};
 }
 
 Html Views::NoticeMessage(std::string_view text) const {

@@ -45,9 +45,19 @@ class Views {
   Html DeleteConfirm(const store::Conversation& c) const;
 
   Html Empty() const;
+  // `live` (optional) follows the messages: the container of a run under way.
   Html Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
-                    int page_size) const;
+                    int page_size, const Html& live = {}) const;
   Html Messages(const std::vector<store::Message>& messages) const;
+  // One message. User text is shown as written; an answer is rendered from Markdown (raw HTML in
+  // it is escaped, links only to http, https and mailto); a tool call is a collapsed card, with
+  // the approval form while it waits. A streaming answer is split in two parts that the live
+  // stream updates separately: its first `stable` bytes, and the rest.
+  Html Message(const store::Message& m, size_t stable = 0) const;
+  // The messages of a run being answered, with the live stream that updates them and a Stop
+  // button; and the same once the run has ended, as an out-of-band swap that replaces it.
+  Html Run(int64_t conversation_id, std::string_view run_id, const Html& messages) const;
+  Html RunDone(std::string_view run_id, const Html& messages) const;
   // A "show earlier" item, for when older messages than `messages` exist.
   Html EarlierButton(int64_t conversation_id, int64_t before_id) const;
   Html NoticeMessage(std::string_view text) const;

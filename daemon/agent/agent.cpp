@@ -1,0 +1,527 @@
+#include "agent/agent.h"
+
+#include <json/json.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "llm/stream_parser.h"
+
+namespace hearth::agent {
+namespace {
+
+std::string ToJson(const Json::Value& value) {
+  Json::StreamWriterBuilder writer;
+  writer["indentation"] = "";
+  return Json::writeString(writer, value);
+}
+
+Json::Value ParseMeta(std::string_view meta) {
+  Json::Value value;
+  if (meta.empty()) return value;
+  Json::CharReaderBuilder builder;
+  builder["stackLimit"] = 32;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  std::string errors;
+  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors)) return {};
+  return value;
+}
+
+std::string TruncateUtf8(std::string text, size_t max_bytes, std::string_view note) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  text += note;
+  return text;
+}
+
+Json::Value CallsToJson(const std::vector<llm::ToolCall>& calls) {
+  Json::Value list(Json::arrayValue);
+  for (const llm::ToolCall& call : calls) {
+    Json::Value item;
+    item["id"] = call.id;
+    item["name"] = call.name;
+    item["arguments"] = call.arguments;
+    list.append(item);
+  }
+  return list;
+}
+
+constexpr std::string_view kNoModel =
+    "No model is configured. Add one in Settings (an Ollama or OpenAI-compatible server such as "
+    "llama-server), or in config.json.";
+
+}  // namespace
+
+const tools::Tool* ToolBox::Find(std::string_view name) const {
+  for (const auto& tool : tools_) {
+    if (tool->schema().name == name) return tool.get();
+  }
+  return nullptr;
+}
+
+std::vector<llm::ToolSchema> ToolBox::Schemas() const {
+  std::vector<llm::ToolSchema> schemas;
+  for (const auto& tool : tools_) schemas.push_back(tool->schema());
+  return schemas;
+}
+
+struct Agent::Run {
+  int64_t conversation_id = 0;
+  int64_t run_id = 0;
+  std::string system_prompt;
+  llm::CancelSignal cancel;
+  std::thread thread;
+  std::atomic<bool> ended{false};
+
+  std::mutex mu;
+  std::condition_variable changed;
+  // guarded by mu
+  int64_t waiting_for = 0;  // the tool message awaiting a decision
+  std::optional<Decision> decision;
+};
+
+Agent::Agent(store::Store& store, const Clock& clock, RunObserver& observer, ConfigSource config,
+             ToolSource tools, AgentOptions options)
+    : store_(store),
+      clock_(clock),
+      observer_(observer),
+      config_(std::move(config)),
+      tools_(std::move(tools)),
+      options_(std::move(options)) {}
+
+Agent::~Agent() { StopAll(); }
+
+void Agent::StopAll() {
+  std::vector<std::shared_ptr<Run>> runs;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& [id, run] : runs_) runs.push_back(run);
+  }
+  for (auto& run : runs) {
+    run->cancel.Cancel();
+    run->changed.notify_all();
+  }
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, run] : runs_) {
+      if (run->thread.joinable()) threads.push_back(std::move(run->thread));
+    }
+    for (auto& t : finished_) threads.push_back(std::move(t));
+    finished_.clear();
+  }
+  for (auto& t : threads) t.join();
+  std::lock_guard lock(mu_);
+  runs_.clear();
+}
+
+Status Agent::Start(int64_t conversation_id) {
+  AgentConfig config = config_();
+  if (config.FindProvider(config.default_provider) == nullptr) {
+    return Status::Unavailable(std::string(kNoModel));
+  }
+  std::vector<std::thread> done;
+  std::lock_guard lock(mu_);
+  if (stopping_) return Status::Unavailable("Hearth is shutting down");
+  // Ended runs' threads have finished their work; join them here rather than on their own.
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    if (it->second->ended.load()) {
+      finished_.push_back(std::move(it->second->thread));
+      it = runs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& t : finished_) t.join();
+  finished_.clear();
+  if (runs_.contains(conversation_id)) {
+    return Status::Busy("Hearth is still answering in this conversation: wait, or press Stop");
+  }
+  if (static_cast<int>(runs_.size()) >= options_.max_concurrent_runs) {
+    return Status::Busy("Hearth is answering in too many conversations at once: wait for one to "
+                        "finish");
+  }
+  auto run = std::make_shared<Run>();
+  run->conversation_id = conversation_id;
+  runs_[conversation_id] = run;
+  run->thread = std::thread([this, run] { Execute(*run); });
+  return Status::Ok();
+}
+
+bool Agent::Stop(int64_t conversation_id) {
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard lock(mu_);
+    auto it = runs_.find(conversation_id);
+    if (it == runs_.end() || it->second->ended.load()) return false;
+    run = it->second;
+  }
+  run->cancel.Cancel();
+  {
+    std::lock_guard lock(run->mu);
+    run->changed.notify_all();
+  }
+  return true;
+}
+
+Status Agent::Decide(int64_t conversation_id, int64_t message_id, Decision decision) {
+  std::shared_ptr<Run> run;
+  {
+    std::lock_guard lock(mu_);
+    auto it = runs_.find(conversation_id);
+    if (it != runs_.end()) run = it->second;
+  }
+  if (run) {
+    std::lock_guard lock(run->mu);
+    if (run->waiting_for == message_id && !run->decision) {
+      run->decision = decision;
+      run->changed.notify_all();
+      return Status::Ok();
+    }
+  }
+  return Status::NotFound("that tool call is no longer waiting for a decision");
+}
+
+std::optional<int64_t> Agent::ActiveRun(int64_t conversation_id) const {
+  std::lock_guard lock(mu_);
+  auto it = runs_.find(conversation_id);
+  if (it == runs_.end() || it->second->ended.load() || it->second->run_id == 0) {
+    return std::nullopt;
+  }
+  return it->second->run_id;
+}
+
+void Agent::Publish(Run& run, const store::Message& message) {
+  if (run.run_id == 0) {
+    // The first message of the run names it; ActiveRun reads run_id under mu_.
+    {
+      std::lock_guard lock(mu_);
+      run.run_id = message.id;
+    }
+    observer_.RunStarted(run.conversation_id, run.run_id);
+  }
+  observer_.MessageChanged(message);
+}
+
+store::Message Agent::AddMessage(Run& run, std::string_view role, std::string_view content,
+                                 store::MessageState state, std::string_view meta) {
+  Result<store::Message> added =
+      store_.AddMessage(run.conversation_id, role, content, clock_.NowMs(), state, meta);
+  if (!added.ok()) {
+    // The conversation was deleted, or the disk is full: carry on in memory so the user sees
+    // what happened, and stop the run.
+    run.cancel.Cancel();
+    store::Message message{.id = 0,
+                           .conversation_id = run.conversation_id,
+                           .role = std::string(role),
+                           .content = std::string(content) + "\n\n(not saved: " +
+                                      added.status().message() + ")",
+                           .created_ms = clock_.NowMs(),
+                           .state = store::MessageState::kError,
+                           .meta = std::string(meta)};
+    return message;
+  }
+  Publish(run, *added);
+  return *added;
+}
+
+void Agent::Save(Run& run, store::Message& message) {
+  if (message.id == 0) return;
+  Status saved = store_.UpdateMessage(message.id, message.content, message.state, message.meta);
+  if (!saved.ok() && message.state != store::MessageState::kStreaming) {
+    message.state = store::MessageState::kError;
+    message.content += "\n\n(not saved: " + saved.message() + ")";
+  }
+  Publish(run, message);
+}
+
+std::vector<llm::ChatMessage> Agent::History(int64_t conversation_id, const AgentConfig& config,
+                                             const std::string& system_prompt) {
+  (void)config;
+  std::vector<llm::ChatMessage> history;
+  Result<std::vector<store::Message>> messages =
+      store_.ListMessages(conversation_id, std::nullopt, store::kMaxPageSize);
+  if (!messages.ok()) return history;
+  // Newest messages first until the budget is spent, then oldest first for the model.
+  size_t budget = options_.max_history_bytes;
+  size_t first = messages->size();
+  while (first > 0) {
+    const store::Message& m = (*messages)[first - 1];
+    size_t cost = m.content.size() + m.meta.size();
+    if (cost > budget && first != messages->size()) break;
+    budget -= std::min(budget, cost);
+    --first;
+  }
+  // A tool result without the call before it confuses every server: start after such results.
+  while (first < messages->size() && (*messages)[first].role == "tool") ++first;
+
+  if (!system_prompt.empty()) {
+    history.push_back(llm::ChatMessage{.role = "system", .content = system_prompt});
+  }
+  for (size_t i = first; i < messages->size(); ++i) {
+    const store::Message& m = (*messages)[i];
+    if (m.role == "system") continue;
+    Json::Value meta = ParseMeta(m.meta);
+    llm::ChatMessage message{.role = m.role, .content = m.content};
+    if (m.role == "assistant") {
+      if (m.state == store::MessageState::kError && m.content.empty()) continue;
+      for (const Json::Value& call : meta["tool_calls"]) {
+        message.tool_calls.push_back(llm::ToolCall{.id = call["id"].asString(),
+                                                   .name = call["name"].asString(),
+                                                   .arguments = call["arguments"].asString()});
+      }
+    } else if (m.role == "tool") {
+      message.tool_call_id = meta["tool_call_id"].asString();
+      message.name = meta["name"].asString();
+    }
+    history.push_back(std::move(message));
+  }
+  return history;
+}
+
+void Agent::Execute(Run& run) {
+  AgentConfig config = config_();
+  std::shared_ptr<const ToolBox> tools = tools_();
+  if (!tools) tools = std::make_shared<ToolBox>();
+  const ProviderConfig* provider = config.FindProvider(config.default_provider);
+
+  // The conversation's own choices override the defaults.
+  std::string model;
+  std::string system_prompt = config.system_prompt;
+  if (Result<store::Conversation> c = store_.GetConversation(run.conversation_id); c.ok()) {
+    Json::Value options = ParseMeta(c->agent_options);
+    if (options.isObject()) {
+      if (const ProviderConfig* chosen = config.FindProvider(options["provider"].asString());
+          chosen != nullptr && !options["provider"].asString().empty()) {
+        provider = chosen;
+      }
+      model = options["model"].asString();
+      if (options.isMember("system_prompt")) system_prompt = options["system_prompt"].asString();
+    }
+  }
+  run.system_prompt = system_prompt;
+  if (model.empty()) model = config.default_model;
+  if (model.empty() && provider != nullptr) model = provider->default_model;
+
+  if (provider == nullptr) {
+    AddMessage(run, "assistant", kNoModel, store::MessageState::kError, "");
+  } else if (model.empty()) {
+    AddMessage(run, "assistant",
+               "No model is chosen for " + provider->name +
+                   ". Pick one in Settings (\"Test connection\" lists what the server offers).",
+               store::MessageState::kError, "");
+  } else {
+    bool again = true;
+    int steps = 0;
+    while (again && !run.cancel.cancelled()) {
+      if (steps == config.max_steps) {
+        AddMessage(run, "assistant",
+                   "Stopped after " + std::to_string(steps) +
+                       " steps (the limit in Settings). Send a message to let the agent go on.",
+                   store::MessageState::kPartial, "");
+        break;
+      }
+      ++steps;
+      again = false;
+      Status step = Step(run, config, *provider, model, *tools, again);
+      if (!step.ok()) break;
+    }
+  }
+  int64_t run_id;
+  {
+    std::lock_guard lock(mu_);
+    run_id = run.run_id;
+  }
+  observer_.RunEnded(run.conversation_id, run_id);
+  run.ended.store(true);
+}
+
+Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& provider,
+                   const std::string& model, const ToolBox& tools, bool& again) {
+  llm::ChatRequest request;
+  request.model = model;
+  request.messages = History(run.conversation_id, config, run.system_prompt);
+  request.tools = tools.Schemas();
+  request.stream = true;
+
+  Json::Value meta(Json::objectValue);
+  meta["model"] = model;
+  meta["provider"] = provider.name;
+  store::Message answer =
+      AddMessage(run, "assistant", "", store::MessageState::kStreaming, ToJson(meta));
+  int64_t last_save = clock_.NowMs();
+  llm::ReplyBuilder partial;
+  auto on_event = [&](const llm::StreamEvent& event) {
+    partial.Add(event);
+    if (event.kind != llm::StreamEvent::Kind::kContent) return;
+    if (answer.content.size() + event.text.size() > store::kMaxMessageBytes) {
+      run.cancel.Cancel();
+      return;
+    }
+    answer.content += event.text;
+    int64_t now = clock_.NowMs();
+    if (now - last_save >= options_.save_interval_ms) {
+      last_save = now;
+      store_.UpdateMessage(answer.id, answer.content, answer.state, answer.meta);
+    }
+    observer_.MessageChanged(answer);
+  };
+  Result<llm::ChatReply> reply =
+      llm::StreamChat(provider.endpoint, request, options_.client, run.cancel, on_event);
+
+  if (!reply.ok()) {
+    const bool stopped = reply.status().code() == Status::Code::kCancelled;
+    meta["error"] = stopped ? "Stopped." : reply.status().message();
+    answer.meta = ToJson(meta);
+    answer.state = answer.content.empty() && !stopped ? store::MessageState::kError
+                                                      : store::MessageState::kPartial;
+    Save(run, answer);
+    return reply.status();
+  }
+  std::vector<llm::ToolCall> calls = reply->tool_calls;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    // Some servers send no ids; the model needs one to pair each result with its call.
+    if (calls[i].id.empty()) {
+      calls[i].id = "call_" + std::to_string(answer.id) + "_" + std::to_string(i);
+    }
+  }
+  answer.content = reply->content;
+  if (!calls.empty()) meta["tool_calls"] = CallsToJson(calls);
+  if (reply->usage) {
+    meta["prompt_tokens"] = Json::Int64(reply->usage->prompt_tokens);
+    meta["completion_tokens"] = Json::Int64(reply->usage->completion_tokens);
+  }
+  answer.meta = ToJson(meta);
+  answer.state = store::MessageState::kDone;
+  Save(run, answer);
+
+  for (const llm::ToolCall& call : calls) {
+    if (run.cancel.cancelled()) break;
+    RunTool(run, tools, call);
+  }
+  again = !calls.empty() && !run.cancel.cancelled();
+  return Status::Ok();
+}
+
+store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call) {
+  Json::Value meta(Json::objectValue);
+  meta["tool_call_id"] = call.id;
+  meta["name"] = call.name;
+  meta["arguments"] = call.arguments;
+  const tools::Tool* tool = tools.Find(call.name);
+
+  auto finish = [&](store::Message& message, bool is_error, std::string text) {
+    meta["is_error"] = is_error;
+    meta.removeMember("awaiting_approval");
+    message.meta = ToJson(meta);
+    message.content = TruncateUtf8(std::move(text), options_.max_tool_output_bytes,
+                                   "\n… (output truncated)");
+    message.state = store::MessageState::kDone;
+    Save(run, message);
+    return message;
+  };
+
+  if (tool == nullptr) {
+    store::Message message =
+        AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
+    return finish(message, true,
+                  "error: there is no tool named \"" + call.name + "\". Available tools: " +
+                      [&] {
+                        std::string names;
+                        for (const auto& s : tools.Schemas()) {
+                          names += (names.empty() ? "" : ", ") + s.name;
+                        }
+                        return names.empty() ? std::string("none") : names;
+                      }());
+  }
+  Json::Value arguments;
+  {
+    Json::CharReaderBuilder builder;
+    builder["stackLimit"] = 32;
+    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+    std::string errors;
+    std::string_view text = call.arguments.empty() ? std::string_view("{}") : call.arguments;
+    if (!reader->parse(text.data(), text.data() + text.size(), &arguments, &errors) ||
+        !arguments.isObject()) {
+      store::Message message =
+          AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
+      return finish(message, true,
+                    "error: the arguments are not a JSON object; call " + call.name +
+                        " again with arguments that match its schema");
+    }
+  }
+
+  bool approved = !tool->needs_approval();
+  if (!approved) {
+    Result<bool> granted = store_.HasToolGrant(call.name);
+    approved = granted.ok() && *granted;
+  }
+  if (!approved) meta["awaiting_approval"] = true;
+  store::Message message = AddMessage(run, "tool", "", store::MessageState::kStreaming,
+                                      ToJson(meta));
+  if (!approved) {
+    std::optional<Decision> decision = AwaitDecision(run, message.id);
+    if (!decision || *decision == Decision::kDeny) {
+      store_.AddAuditEntry({.id = 0,
+                            .at_ms = clock_.NowMs(),
+                            .conversation_id = run.conversation_id,
+                            .tool = call.name,
+                            .target = TruncateUtf8(call.arguments, 512, "…"),
+                            .reason = decision ? "denied by the user" : "not approved in time"});
+      meta["denied"] = true;
+      return finish(message, true,
+                    decision ? "denied: the user did not allow this call. Do not retry it; ask "
+                               "the user what to do instead."
+                             : "denied: no approval arrived (the run was stopped or timed out).");
+    }
+    if (*decision == Decision::kAlwaysAllow) {
+      store_.AddToolGrant(call.name, call.name, clock_.NowMs());
+    }
+  }
+
+  tools::ToolContext context;
+  std::atomic<bool> cancel_flag{false};
+  context.cancel = &cancel_flag;
+  context.on_denial = [&](const tools::Denial& denial) {
+    store_.AddAuditEntry({.id = 0,
+                          .at_ms = clock_.NowMs(),
+                          .conversation_id = run.conversation_id,
+                          .tool = denial.tool,
+                          .target = denial.target,
+                          .reason = denial.reason});
+    meta["denied"] = true;
+  };
+  // The tool polls its flag; Stop sets the run's signal, mirrored here by a watcher.
+  std::atomic<bool> tool_done{false};
+  std::thread watcher([&] {
+    std::unique_lock lock(run.mu);
+    while (!tool_done.load() && !run.cancel.cancelled()) {
+      run.changed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    if (run.cancel.cancelled()) cancel_flag.store(true);
+  });
+  tools::ToolResult result = tool->Call(arguments, context);
+  {
+    std::lock_guard lock(run.mu);
+    tool_done.store(true);
+    run.changed.notify_all();
+  }
+  watcher.join();
+  return finish(message, result.is_error, std::move(result.text));
+}
+
+std::optional<Decision> Agent::AwaitDecision(Run& run, int64_t message_id) {
+  std::unique_lock lock(run.mu);
+  run.waiting_for = message_id;
+  run.decision.reset();
+  bool settled = run.changed.wait_for(lock, std::chrono::milliseconds(options_.approval_timeout_ms),
+                                      [&] { return run.decision || run.cancel.cancelled(); });
+  run.waiting_for = 0;
+  if (!settled || run.cancel.cancelled()) return std::nullopt;
+  return run.decision;
+}
+
+}  // namespace hearth::agent

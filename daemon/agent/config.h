@@ -1,0 +1,60 @@
+// agent: the conversation loop that runs a model, its tools and the sandbox for one user.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "llm/client.h"
+
+namespace hearth::agent {
+
+struct ProviderConfig {
+  std::string name;  // what the UI and conversations call it, e.g. "ollama"
+  llm::Endpoint endpoint;
+  std::string default_model;
+};
+
+struct McpServerConfig {
+  std::string name;
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+};
+
+// What the agent is configured with. Comes from two places: `config.json` in
+// $XDG_CONFIG_HOME/hearth (for scripts, tests and distributions) and the settings page (kept in
+// the store). A top-level key set in the file wins, and the settings page shows it as such.
+struct AgentConfig {
+  std::vector<ProviderConfig> providers;
+  std::string default_provider;  // a provider's name; empty: the first provider
+  std::string default_model;     // empty: the provider's default model
+  std::string system_prompt;
+  std::vector<std::string> workspace_roots;  // absolute, "~" expanded
+  std::vector<std::string> deny;             // deny-list additions
+  std::vector<McpServerConfig> mcp_servers;
+  bool fetch_url = false;
+  int max_steps = 8;  // model calls per user message
+
+  std::set<std::string> from_file;  // top-level keys the file set
+
+  const ProviderConfig* FindProvider(std::string_view name) const;
+};
+
+inline constexpr size_t kMaxConfigBytes = 256 * 1024;
+
+// Parses a config document. Unknown keys are refused (a typo must not be silently ignored), as
+// are wrong types and values out of range; the message names the key. `home` expands "~/".
+Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home);
+// Reads `path`; a missing file is an empty config. The message names the file.
+Result<AgentConfig> LoadConfigFile(const std::string& path, std::string_view home);
+// The settings page's values, overridden key by key by the file's.
+AgentConfig MergeConfig(const AgentConfig& file, const AgentConfig& saved);
+// The document ParseConfig reads back (for the settings page's store entry). API keys included:
+// the store is private to the user.
+std::string ConfigToJson(const AgentConfig& config);
+
+}  // namespace hearth::agent

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "agent/config.h"
+#include "store/store.h"
+
+namespace hearth::agent {
+
+// The agent's effective configuration and the tools built from it. Values come from config.json
+// (read once at start-up) and from the settings page (kept in the store under kSettingKey); a
+// key the file sets wins. Saving rebuilds the tools: the workspace is reopened and the deny-list
+// recomputed, and runs already under way finish with the tools they started with. Thread-safe.
+class Settings {
+ public:
+  static constexpr std::string_view kSettingKey = "agent.config";
+
+  // `data_dir` is Hearth's own data directory: always on the deny-list.
+  Settings(store::Store& store, AgentConfig file_config, std::string config_path,
+           std::string data_dir, std::string home);
+
+  // Reads the saved values and builds the tools. A saved document that no longer parses is
+  // reported and ignored (the file's values and the defaults still apply).
+  Status Load();
+  // Replaces the settings page's values (keys the file sets are kept from the file).
+  Status Save(AgentConfig saved);
+
+  AgentConfig Current() const;
+  AgentConfig Saved() const;
+  std::shared_ptr<const ToolBox> Tools() const;
+  const std::string& config_path() const { return config_path_; }
+  // One line per fact about the sandbox for the settings page and Supervise: Landlock's
+  // availability, the workspace roots in force, problems with them.
+  std::vector<std::string> SandboxReport() const;
+
+ private:
+  void Rebuild();  // requires mu_
+
+  store::Store& store_;
+  const AgentConfig file_;
+  const std::string config_path_;
+  const std::string data_dir_;
+  const std::string home_;
+
+  mutable std::mutex mu_;
+  // guarded by mu_
+  AgentConfig saved_;
+  AgentConfig current_;
+  std::shared_ptr<const ToolBox> tools_;
+  std::vector<std::string> report_;
+};
+
+}  // namespace hearth::agent

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "llm/chat.h"
+
+namespace hearth::llm {
+
+// Where a model is served. `base_url` is what users copy from their server's docs:
+// "http://127.0.0.1:8080/v1" for llama-server or any OpenAI-compatible server,
+// "http://127.0.0.1:11434" for Ollama's native API.
+struct Endpoint {
+  Wire wire = Wire::kOpenAi;
+  std::string base_url;
+  std::string api_key;  // sent as "Authorization: Bearer …"; never logged, never rendered
+};
+
+// Checks the URL is http(s) with a host, so a typo is reported when it is saved, not when used.
+Status ValidateEndpoint(const Endpoint& endpoint);
+
+struct ClientOptions {
+  long connect_timeout_ms = 5000;
+  // No byte from the server for this long means it hangs. Models may think for a while before
+  // their first token, so it is generous.
+  long idle_timeout_s = 120;
+  size_t max_response_bytes = 32 << 20;  // a non-streamed body or an error body
+};
+
+// Lets another thread abort a request at once: Cancel() wakes the request's poll, which then
+// closes the connection. One signal serves one request at a time. Thread-safe.
+class CancelSignal {
+ public:
+  void Cancel();
+  bool cancelled() const { return cancelled_.load(); }
+
+ private:
+  friend class Transfer;
+  void Attach(void* multi);  // CURLM*
+  void Detach();
+
+  std::atomic<bool> cancelled_{false};
+  std::mutex mu_;
+  void* multi_ = nullptr;  // guarded by mu_
+};
+
+// Sends `request` and hands each StreamEvent to `on_event` as it arrives, on the calling thread
+// (blocking: call it from a worker). A server that refuses tools while streaming (llama.cpp's
+// "Cannot use tools with stream") is asked again without streaming, and its answer is replayed
+// as events. Returns the whole reply once the server finished it; otherwise a Status written for
+// the user: kUnavailable (refused, unreachable, timed out, cut off, an HTTP error with the
+// server's own message), kCancelled, kTooLarge. Events already delivered stay delivered, so a
+// caller keeps the partial answer.
+Result<ChatReply> StreamChat(const Endpoint& endpoint, const ChatRequest& request,
+                             const ClientOptions& options, CancelSignal& cancel,
+                             const std::function<void(const StreamEvent&)>& on_event);
+
+// The models the server offers (GET /models or /api/tags), for the settings page.
+Result<std::vector<std::string>> ListModels(const Endpoint& endpoint, const ClientOptions& options,
+                                            CancelSignal& cancel);
+
+}  // namespace hearth::llm

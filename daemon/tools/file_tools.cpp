@@ -1,0 +1,708 @@
+#include "tools/file_tools.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <queue>
+#include <utility>
+
+#include "sandbox/deny_list.h"
+
+namespace hearth::tools {
+namespace {
+
+using sandbox::DirEntry;
+using sandbox::Directory;
+using sandbox::EntryType;
+using sandbox::Workspace;
+
+constexpr size_t kListLimit = 500;
+constexpr int64_t kReadScanLimit = int64_t{8} << 20;
+constexpr size_t kReadOutputLimit = size_t{64} << 10;
+constexpr size_t kChunk = size_t{64} << 10;
+constexpr int kSearchMaxDepth = 12;
+constexpr int kSearchMaxVisited = 20000;
+constexpr size_t kSearchBytesPerFile = size_t{1} << 20;
+constexpr int kSearchMaxResults = 100;
+constexpr int kSearchDefaultResults = 50;
+constexpr size_t kMaxQueryLength = 256;
+constexpr size_t kSnippetLength = 200;
+
+// Valid UTF-8: every byte that does not start a well-formed sequence becomes U+FFFD (overlong
+// forms, surrogates and code points past U+10FFFF included).
+std::string ToValidUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    uint32_t code = 0;
+    uint32_t least = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2, code = c & 0x1F, least = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3, code = c & 0x0F, least = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4, code = c & 0x07, least = 0x10000;
+    }
+    bool valid = length > 0 && i + length <= in.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      auto next = static_cast<unsigned char>(in[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    valid = valid && code >= least && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
+    if (valid) {
+      out.append(in.substr(i, length));
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+// A name or a line as one line of output: control characters but tab escaped, so that a name
+// holding a newline cannot forge entries, and valid UTF-8.
+std::string ShownName(std::string_view name) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string escaped;
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) {
+      escaped += "\\x";
+      escaped += kHex[u >> 4];
+      escaped += kHex[u & 0xF];
+    } else {
+      escaped += c;
+    }
+  }
+  return ToValidUtf8(escaped);
+}
+
+// `text` cut to at most `limit` bytes, not inside a UTF-8 sequence.
+std::string_view CutUtf8(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// Drops a UTF-8 sequence left incomplete at the end of `text` by a cut.
+void DropIncompleteTail(std::string* text) {
+  size_t back = 0;
+  while (back < 3 && back < text->size() &&
+         (static_cast<unsigned char>((*text)[text->size() - 1 - back]) & 0xC0) == 0x80) {
+    ++back;
+  }
+  if (back == text->size()) return;
+  auto lead = static_cast<unsigned char>((*text)[text->size() - 1 - back]);
+  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (length > back + 1) text->resize(text->size() - 1 - back);
+}
+
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = LowerAscii(c);
+  return out;
+}
+
+bool Cancelled(const ToolContext& context) {
+  return context.cancel != nullptr && context.cancel->load(std::memory_order_relaxed);
+}
+
+ToolResult Failure(std::string text) { return ToolResult{true, std::move(text)}; }
+
+std::string Join(const std::string& dir, std::string_view name) {
+  if (dir == ".") return std::string(name);
+  return dir.ends_with('/') ? dir + std::string(name) : dir + "/" + std::string(name);
+}
+
+// Optional arguments: absent and null are the same; the wrong type is a problem to report.
+bool ReadString(const Json::Value& args, const char* key, std::optional<std::string>* out,
+                std::string* problem) {
+  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
+  if (!args[key].isString()) {
+    *problem = std::string("\"") + key + "\" must be a string";
+    return false;
+  }
+  *out = args[key].asString();
+  return true;
+}
+
+bool ReadInteger(const Json::Value& args, const char* key, std::optional<int64_t>* out,
+                 std::string* problem) {
+  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
+  if (!args[key].isInt64()) {
+    *problem = std::string("\"") + key + "\" must be a whole number";
+    return false;
+  }
+  *out = args[key].asInt64();
+  return true;
+}
+
+bool ReadBool(const Json::Value& args, const char* key, std::optional<bool>* out,
+              std::string* problem) {
+  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
+  if (!args[key].isBool()) {
+    *problem = std::string("\"") + key + "\" must be true or false";
+    return false;
+  }
+  *out = args[key].asBool();
+  return true;
+}
+
+Json::Value Property(const char* type, const std::string& description) {
+  Json::Value property(Json::objectValue);
+  property["type"] = type;
+  property["description"] = description;
+  return property;
+}
+
+// What every description says about paths, naming the roots so the model can use them.
+std::string PathHelp(const Workspace& workspace) {
+  std::vector<std::string> roots = workspace.roots();
+  if (roots.empty()) return " No workspace folder is configured, so every path is refused.";
+  std::string help = " Relative paths start at the workspace folder " + roots.front() + ".";
+  if (roots.size() > 1) {
+    help += " Absolute paths may point inside any workspace folder:";
+    for (const std::string& root : roots) help += " " + root;
+    help += ".";
+  }
+  help +=
+      " Nothing outside the workspace can be reached, and private files (SSH and GPG keys, cloud "
+      "credentials, .env files, *.pem and *.key files) are never readable.";
+  return help;
+}
+
+// The shared part of the three tools: argument checks, refusals, the no-throw firewall.
+class FileTool : public Tool {
+ public:
+  FileTool(std::shared_ptr<const Workspace> workspace, llm::ToolSchema schema, std::string usage)
+      : workspace_(std::move(workspace)), schema_(std::move(schema)), usage_(std::move(usage)) {}
+
+  const llm::ToolSchema& schema() const override { return schema_; }
+  bool needs_approval() const override { return false; }
+
+  ToolResult Call(const Json::Value& arguments, const ToolContext& context) const override {
+    try {
+      if (!arguments.isObject() && !arguments.isNull()) {
+        return BadArguments("the arguments must be a JSON object");
+      }
+      if (!workspace_->availability().ok()) return Failure(workspace_->availability().message());
+      return Run(arguments, context);
+    } catch (const std::exception& e) {
+      return Failure(schema_.name + " failed unexpectedly: " + e.what());
+    } catch (...) {
+      return Failure(schema_.name + " failed unexpectedly");
+    }
+  }
+
+ protected:
+  virtual ToolResult Run(const Json::Value& arguments, const ToolContext& context) const = 0;
+
+  const Workspace& workspace() const { return *workspace_; }
+
+  ToolResult BadArguments(const std::string& problem) const {
+    return Failure("bad arguments for " + schema_.name + ": " + problem + ". Expected " + usage_);
+  }
+
+  // A failed Status for the model; sandbox refusals also go to the audit callback, once.
+  ToolResult Refused(const Status& status, std::string_view target,
+                     const ToolContext& context) const {
+    if (status.code() == Status::Code::kPermissionDenied && context.on_denial) {
+      context.on_denial(Denial{schema_.name, std::string(target), status.message()});
+    }
+    return Failure(status.message());
+  }
+
+ private:
+  std::shared_ptr<const Workspace> workspace_;
+  llm::ToolSchema schema_;
+  std::string usage_;
+};
+
+// --- list_dir -----------------------------------------------------------------------------------
+
+llm::ToolSchema ListDirSchema(const Workspace& workspace) {
+  llm::ToolSchema schema;
+  schema.name = "list_dir";
+  schema.description =
+      "List a directory in the user's workspace: each entry's name, type (file, dir, link) and "
+      "size in bytes, sorted by name, at most 500 entries. Use it to find your way before "
+      "reading files." +
+      PathHelp(workspace);
+  schema.parameters["type"] = "object";
+  schema.parameters["properties"]["path"] =
+      Property("string", "The directory to list. Default \".\", the workspace folder.");
+  schema.parameters["additionalProperties"] = false;
+  return schema;
+}
+
+class ListDirTool : public FileTool {
+ public:
+  explicit ListDirTool(std::shared_ptr<const Workspace> workspace)
+      : FileTool(workspace, ListDirSchema(*workspace), "{\"path\": string (optional)}") {}
+
+ private:
+  ToolResult Run(const Json::Value& args, const ToolContext& context) const override {
+    std::optional<std::string> path;
+    std::string problem;
+    if (!ReadString(args, "path", &path, &problem)) return BadArguments(problem);
+    std::string target = path.value_or(".");
+
+    Result<Directory> dir = workspace().OpenDirectory(target);
+    if (!dir.ok()) return Refused(dir.status(), target, context);
+
+    // Keeps the kListLimit first names (a max-heap on name) however large the directory is.
+    auto later = [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; };
+    std::priority_queue<DirEntry, std::vector<DirEntry>, decltype(later)> first(later);
+    size_t total = 0;
+    bool cancelled = false;
+    Status listed = workspace().ForEachEntry(*dir, [&](const DirEntry& entry) {
+      if (Cancelled(context)) {
+        cancelled = true;
+        return false;
+      }
+      ++total;
+      if (first.size() < kListLimit) {
+        first.push(entry);
+      } else if (entry.name < first.top().name) {
+        first.pop();
+        first.push(entry);
+      }
+      return true;
+    });
+    if (!listed.ok()) return Refused(listed, target, context);
+    if (cancelled) return Failure("list_dir was cancelled");
+
+    std::vector<DirEntry> entries;
+    while (!first.empty()) {
+      entries.push_back(first.top());
+      first.pop();
+    }
+    std::reverse(entries.begin(), entries.end());
+
+    std::string shown = ShownName(dir->path());
+    if (total == 0) return ToolResult{false, shown + " is empty.\n"};
+    std::string text = shown + ": " + std::to_string(total) +
+                       (total == 1 ? " entry" : " entries") + "\n";
+    for (const DirEntry& entry : entries) {
+      switch (entry.type) {
+        case EntryType::kFile:
+          text += "file  " + ShownName(entry.name) + "  " + std::to_string(entry.size) + " bytes\n";
+          break;
+        case EntryType::kDirectory:
+          text += "dir   " + ShownName(entry.name) + "/\n";
+          break;
+        case EntryType::kSymlink:
+          text += "link  " + ShownName(entry.name) + "\n";
+          break;
+        case EntryType::kOther:
+          text += "other " + ShownName(entry.name) + "\n";
+          break;
+      }
+    }
+    if (total > entries.size()) {
+      text += "… " + std::to_string(total - entries.size()) +
+              " more entries not shown (only the first " + std::to_string(kListLimit) +
+              " by name are listed; use search_files to find a name)\n";
+    }
+    return ToolResult{false, std::move(text)};
+  }
+};
+
+// --- read_file ----------------------------------------------------------------------------------
+
+llm::ToolSchema ReadFileSchema(const Workspace& workspace) {
+  llm::ToolSchema schema;
+  schema.name = "read_file";
+  schema.description =
+      "Read a text file in the user's workspace. Returns at most 64 KiB of text per call; for a "
+      "longer file, read it in parts with start_line and end_line (1-based, inclusive). Binary "
+      "files are refused; bytes that are not UTF-8 show as U+FFFD." +
+      PathHelp(workspace);
+  schema.parameters["type"] = "object";
+  schema.parameters["properties"]["path"] = Property("string", "The file to read.");
+  Json::Value start = Property("integer", "First line to return (1-based). Default 1.");
+  start["minimum"] = 1;
+  schema.parameters["properties"]["start_line"] = start;
+  Json::Value end =
+      Property("integer", "Last line to return (inclusive). Default: as far as 64 KiB allows.");
+  end["minimum"] = 1;
+  schema.parameters["properties"]["end_line"] = end;
+  schema.parameters["required"].append("path");
+  schema.parameters["additionalProperties"] = false;
+  return schema;
+}
+
+class ReadFileTool : public FileTool {
+ public:
+  explicit ReadFileTool(std::shared_ptr<const Workspace> workspace)
+      : FileTool(workspace, ReadFileSchema(*workspace),
+                 "{\"path\": string, \"start_line\": integer >= 1 (optional), \"end_line\": "
+                 "integer >= start_line (optional)}") {}
+
+ private:
+  ToolResult Run(const Json::Value& args, const ToolContext& context) const override {
+    std::optional<std::string> path;
+    std::optional<int64_t> start_arg;
+    std::optional<int64_t> end_arg;
+    std::string problem;
+    if (!ReadString(args, "path", &path, &problem) ||
+        !ReadInteger(args, "start_line", &start_arg, &problem) ||
+        !ReadInteger(args, "end_line", &end_arg, &problem)) {
+      return BadArguments(problem);
+    }
+    if (!path) return BadArguments("\"path\" is missing");
+    int64_t start = start_arg.value_or(1);
+    int64_t end = end_arg.value_or(std::numeric_limits<int64_t>::max());
+    if (start < 1) return BadArguments("\"start_line\" must be 1 or more");
+    if (end < start) return BadArguments("\"end_line\" must not be less than \"start_line\"");
+
+    Result<UniqueFd> fd = workspace().OpenForRead(*path);
+    if (!fd.ok()) return Refused(fd.status(), *path, context);
+
+    std::string shown = ShownName(*path);
+    std::string raw;            // the bytes of the lines asked for, up to the output limit
+    size_t complete_bytes = 0;  // raw's length up to the end of its last complete line
+    int64_t line = 1;           // the line the next byte belongs to
+    int64_t last_complete = start - 1;
+    int64_t scanned = 0;
+    bool cut = false;
+    bool eof = false;
+    bool reached_end = false;
+    bool ends_with_newline = false;
+    std::string buffer(kChunk, '\0');
+    while (!cut && !reached_end) {
+      if (Cancelled(context)) return Failure("read_file was cancelled");
+      if (scanned >= kReadScanLimit) break;
+      size_t want = static_cast<size_t>(
+          std::min<int64_t>(static_cast<int64_t>(buffer.size()), kReadScanLimit - scanned));
+      ssize_t n = read(fd->get(), buffer.data(), want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Failure(PosixError("read " + shown, errno).message());
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      scanned += n;
+      for (ssize_t i = 0; i < n; ++i) {
+        char c = buffer[static_cast<size_t>(i)];
+        if (c == '\0') {
+          return Failure(shown +
+                         " looks like a binary file (it contains NUL bytes); read_file only "
+                         "shows text");
+        }
+        if (line >= start) {
+          if (raw.size() >= kReadOutputLimit) {
+            cut = true;
+            break;
+          }
+          raw += c;
+        }
+        ends_with_newline = c == '\n';
+        if (c == '\n') {
+          if (line >= start) {
+            last_complete = line;
+            complete_bytes = raw.size();
+          }
+          if (++line > end) {
+            reached_end = true;
+            break;
+          }
+        }
+      }
+    }
+
+    if (scanned == 0) return ToolResult{false, shown + " is empty.\n"};
+    int64_t total_lines = ends_with_newline ? line - 1 : line;
+    if (eof && start > total_lines) {
+      return Failure(shown + " has " + std::to_string(total_lines) + " lines; start_line " +
+                     std::to_string(start) + " is past the end");
+    }
+
+    std::string note;
+    int64_t shown_end = 0;
+    if (cut && last_complete >= start) {
+      raw.resize(complete_bytes);
+      shown_end = last_complete;
+      note = "[output cut at 64 KiB after line " + std::to_string(shown_end) +
+             "; call read_file with start_line=" + std::to_string(shown_end + 1) +
+             " to read on]\n";
+    } else if (cut) {
+      DropIncompleteTail(&raw);
+      shown_end = start;
+      note = "[line " + std::to_string(start) + " is longer than 64 KiB and was cut; continue with "
+             "start_line=" + std::to_string(start + 1) + "]\n";
+    } else if (eof || reached_end) {
+      shown_end = reached_end ? end : total_lines;
+    } else {  // the scan limit
+      shown_end = std::max(start, line - 1);
+      if (last_complete >= start) {
+        raw.resize(complete_bytes);
+        shown_end = last_complete;
+      }
+      note = "[stopped after scanning the first 8 MiB of " + shown +
+             "; lines past " + std::to_string(shown_end) + " cannot be read with read_file]\n";
+    }
+    std::string text = shown + ", lines " + std::to_string(start) + "-" +
+                       std::to_string(shown_end) +
+                       (eof ? " of " + std::to_string(total_lines) : std::string()) + ":\n" +
+                       ToValidUtf8(raw);
+    if (!text.ends_with('\n')) text += '\n';
+    return ToolResult{false, text + note};
+  }
+};
+
+// --- search_files -------------------------------------------------------------------------------
+
+llm::ToolSchema SearchFilesSchema(const Workspace& workspace) {
+  llm::ToolSchema schema;
+  schema.name = "search_files";
+  schema.description =
+      "Search the user's workspace beneath a directory, up to 12 levels deep. By default finds "
+      "files and directories whose name contains the query (case-insensitive); * and ? in the "
+      "query make it a wildcard pattern for the whole name, e.g. \"*.md\". With content=true, "
+      "finds lines in text files that contain the query (plain text, case-insensitive) and "
+      "returns them as path:line: text. Symbolic links are not followed." +
+      PathHelp(workspace);
+  schema.parameters["type"] = "object";
+  schema.parameters["properties"]["query"] =
+      Property("string", "What to look for: part of a name, a wildcard pattern, or text.");
+  schema.parameters["properties"]["path"] =
+      Property("string", "The directory to search beneath. Default \".\", the workspace folder.");
+  schema.parameters["properties"]["content"] =
+      Property("boolean", "true to search inside files instead of names. Default false.");
+  Json::Value max = Property("integer", "Most results to return, 1 to 100. Default 50.");
+  max["minimum"] = 1;
+  max["maximum"] = kSearchMaxResults;
+  schema.parameters["properties"]["max_results"] = max;
+  schema.parameters["required"].append("query");
+  schema.parameters["additionalProperties"] = false;
+  return schema;
+}
+
+class SearchFilesTool : public FileTool {
+ public:
+  explicit SearchFilesTool(std::shared_ptr<const Workspace> workspace)
+      : FileTool(workspace, SearchFilesSchema(*workspace),
+                 "{\"query\": string, \"path\": string (optional), \"content\": boolean "
+                 "(optional), \"max_results\": integer 1-100 (optional)}") {}
+
+ private:
+  // One search's state; the walk is bounded by every field's limit.
+  struct Search {
+    std::string query;  // lower-cased for content and substring matching
+    bool glob = false;
+    bool content = false;
+    size_t max_results = 0;
+    std::vector<std::string> results;
+    int visited = 0;
+    int too_deep = 0;
+    int partly_read = 0;
+    bool visit_limit = false;
+    bool cancelled = false;
+    bool full() const { return results.size() >= max_results; }
+    bool stopped() const { return full() || visit_limit || cancelled; }
+  };
+
+  struct Pending {
+    std::shared_ptr<const Directory> parent;
+    std::string name;
+    int depth = 0;
+  };
+
+  ToolResult Run(const Json::Value& args, const ToolContext& context) const override {
+    std::optional<std::string> query;
+    std::optional<std::string> path;
+    std::optional<bool> content;
+    std::optional<int64_t> max_results;
+    std::string problem;
+    if (!ReadString(args, "query", &query, &problem) ||
+        !ReadString(args, "path", &path, &problem) ||
+        !ReadBool(args, "content", &content, &problem) ||
+        !ReadInteger(args, "max_results", &max_results, &problem)) {
+      return BadArguments(problem);
+    }
+    if (!query || query->empty()) return BadArguments("\"query\" is missing or empty");
+    if (query->size() > kMaxQueryLength) return BadArguments("\"query\" is longer than 256 bytes");
+    if (query->find('\0') != std::string::npos) {
+      return BadArguments("\"query\" contains a NUL byte");
+    }
+    std::string target = path.value_or(".");
+
+    Search search;
+    search.content = content.value_or(false);
+    search.glob = !search.content && query->find_first_of("*?") != std::string::npos;
+    search.query = search.glob ? *query : LowerAscii(*query);
+    search.max_results = static_cast<size_t>(
+        std::clamp<int64_t>(max_results.value_or(kSearchDefaultResults), 1, kSearchMaxResults));
+
+    Result<Directory> top = workspace().OpenDirectory(target);
+    if (!top.ok()) return Refused(top.status(), target, context);
+    std::string top_shown = ShownName(top->path());
+
+    std::vector<Pending> stack;
+    Walk(std::make_shared<const Directory>(std::move(*top)), 0, &search, &stack, context);
+    while (!stack.empty() && !search.stopped()) {
+      Pending next = std::move(stack.back());
+      stack.pop_back();
+      // Denied, vanished or replaced by a symlink since it was listed: skipped without a word.
+      Result<Directory> dir = workspace().OpenSubdirectory(*next.parent, next.name);
+      if (!dir.ok()) continue;
+      Walk(std::make_shared<const Directory>(std::move(*dir)), next.depth, &search, &stack,
+           context);
+    }
+    if (search.cancelled) return Failure("search_files was cancelled");
+
+    std::string quoted = "\"" + ToValidUtf8(*query) + "\"";
+    std::string text;
+    if (search.results.empty()) {
+      text = search.content ? "No line in the files under " + top_shown + " contains " + quoted
+                            : "No name under " + top_shown + " matches " + quoted;
+      text += ".\n";
+    } else {
+      text = std::to_string(search.results.size()) +
+             (search.content ? " lines containing " : " names matching ") + quoted + " under " +
+             top_shown + ":\n";
+      for (const std::string& result : search.results) text += result + "\n";
+    }
+    if (search.full()) {
+      text += "[stopped at " + std::to_string(search.max_results) +
+              " results; there may be more: narrow the query or the path]\n";
+    }
+    if (search.visit_limit) {
+      text += "[stopped after looking at " + std::to_string(kSearchMaxVisited) +
+              " entries; search a smaller directory]\n";
+    }
+    if (search.too_deep > 0) {
+      text += "[" + std::to_string(search.too_deep) +
+              " directories deeper than 12 levels were not searched; search beneath them]\n";
+    }
+    if (search.partly_read > 0) {
+      text += "[" + std::to_string(search.partly_read) +
+              " files are larger than 1 MiB; only their first 1 MiB was searched]\n";
+    }
+    return ToolResult{false, std::move(text)};
+  }
+
+  // Matches the entries of `dir` (at `depth` below the search's top) and queues its
+  // subdirectories, nearest name first.
+  void Walk(const std::shared_ptr<const Directory>& dir, int depth, Search* search,
+            std::vector<Pending>* stack, const ToolContext& context) const {
+    std::vector<DirEntry> entries;
+    Status listed = workspace().ForEachEntry(*dir, [&](const DirEntry& entry) {
+      if (Cancelled(context)) {
+        search->cancelled = true;
+        return false;
+      }
+      if (++search->visited > kSearchMaxVisited) {
+        search->visit_limit = true;
+        return false;
+      }
+      entries.push_back(entry);
+      return true;
+    });
+    if (!listed.ok()) return;  // unreadable directories are skipped
+    std::sort(entries.begin(), entries.end(),
+              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    std::vector<Pending> subdirectories;
+    for (const DirEntry& entry : entries) {
+      if (Cancelled(context)) search->cancelled = true;
+      if (search->full() || search->cancelled) return;
+      std::string shown = ShownName(Join(dir->path(), entry.name));
+      if (search->content) {
+        if (entry.type == EntryType::kFile) SearchContent(*dir, entry.name, shown, search);
+      } else if (NameMatches(*search, entry.name)) {
+        if (entry.type == EntryType::kDirectory) shown += "/";
+        if (entry.type == EntryType::kSymlink) shown += " (symlink)";
+        search->results.push_back(std::move(shown));
+      }
+      if (entry.type == EntryType::kDirectory) {
+        if (depth + 1 > kSearchMaxDepth) {
+          ++search->too_deep;
+        } else {
+          subdirectories.push_back(Pending{dir, entry.name, depth + 1});
+        }
+      }
+    }
+    for (auto it = subdirectories.rbegin(); it != subdirectories.rend(); ++it) {
+      stack->push_back(std::move(*it));
+    }
+  }
+
+  static bool NameMatches(const Search& search, std::string_view name) {
+    if (search.glob) return sandbox::GlobMatch(search.query, name);
+    return LowerAscii(name).find(search.query) != std::string::npos;
+  }
+
+  // Adds "path:line: text" for each line of the file that contains the query.
+  void SearchContent(const Directory& dir, const std::string& name, const std::string& shown,
+                     Search* search) const {
+    Result<UniqueFd> fd = workspace().OpenFileForRead(dir, name);
+    if (!fd.ok()) return;
+    std::string data(kSearchBytesPerFile + 1, '\0');
+    size_t have = 0;
+    while (have < data.size()) {
+      ssize_t n = read(fd->get(), data.data() + have, data.size() - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      have += static_cast<size_t>(n);
+    }
+    if (have > kSearchBytesPerFile) {
+      ++search->partly_read;
+      have = kSearchBytesPerFile;
+    }
+    data.resize(have);
+    if (data.find('\0') != std::string::npos) return;  // binary
+    std::string lowered = LowerAscii(data);
+    size_t line_start = 0;
+    int64_t line_number = 1;
+    size_t counted_to = 0;  // newlines before this offset are counted in line_number
+    size_t hit = lowered.find(search->query);
+    while (hit != std::string::npos && !search->full()) {
+      line_number += std::count(lowered.begin() + static_cast<std::ptrdiff_t>(counted_to),
+                                lowered.begin() + static_cast<std::ptrdiff_t>(hit), '\n');
+      counted_to = hit;
+      size_t newline_before = data.rfind('\n', hit);
+      line_start = newline_before == std::string::npos ? 0 : newline_before + 1;
+      size_t line_end = data.find('\n', hit);
+      if (line_end == std::string::npos) line_end = data.size();
+      std::string_view line(data.data() + line_start, line_end - line_start);
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+      std::string snippet = ShownName(CutUtf8(line, kSnippetLength));
+      if (line.size() > kSnippetLength) snippet += "…";
+      search->results.push_back(shown + ":" + std::to_string(line_number) + ": " + snippet);
+      if (line_end >= lowered.size()) break;
+      hit = lowered.find(search->query, line_end + 1);
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Tool>> MakeFileTools(
+    std::shared_ptr<const sandbox::Workspace> workspace) {
+  std::vector<std::unique_ptr<Tool>> tools;
+  tools.push_back(std::make_unique<ListDirTool>(workspace));
+  tools.push_back(std::make_unique<ReadFileTool>(workspace));
+  tools.push_back(std::make_unique<SearchFilesTool>(workspace));
+  return tools;
+}
+
+}  // namespace hearth::tools
