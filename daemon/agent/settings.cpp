@@ -4,6 +4,7 @@
 #include "sandbox/landlock.h"
 #include "sandbox/workspace.h"
 #include "tools/file_tools.h"
+#include "tools/run_command.h"
 
 namespace hearth::agent {
 
@@ -80,6 +81,13 @@ void Settings::Rebuild() {
       report_.push_back("Workspace: " + roots);
       auto shared = std::make_shared<const sandbox::Workspace>(std::move(*workspace));
       for (auto& tool : tools::MakeFileTools(shared)) box->Add(std::move(tool));
+      // Commands run in the same roots, confined by Landlock; without Landlock the tool refuses
+      // every call and says why.
+      tools::RunCommandOptions run;
+      run.policy.workspace_roots = current_.workspace_roots;
+      run.policy.deny_list = deny;
+      run.home = current_.workspace_roots.front();
+      box->Add(tools::MakeRunCommandTool(std::move(run)));
     }
   }
   tools_ = std::move(box);

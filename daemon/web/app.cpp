@@ -1,9 +1,12 @@
 #include "web/app.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "auth/request_guard.h"
 #include "http/form.h"
+#include "sandbox/deny_list.h"
 #include "web/assets.h"
 
 namespace hearth::web {
@@ -179,6 +182,18 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (method == "POST") return SaveSettings(request, form);
     if (auto r = only("GET")) return *r;
     return SettingsPage(request, "");
+  }
+  if (path == "/settings/agent") {
+    if (auto r = only("POST")) return *r;
+    return SaveAgentSettings(request, form);
+  }
+  if (path == "/settings/test") {
+    if (auto r = only("POST")) return *r;
+    return TestConnection(request, form);
+  }
+  if (path == "/settings/grants/revoke") {
+    if (auto r = only("POST")) return *r;
+    return RevokeGrant(request, form);
   }
   if (path == "/events") {
     if (auto r = only("GET")) return *r;
@@ -474,7 +489,8 @@ http::Response App::Search(const http::Request& request) {
   return Fragment(views_->SearchResults(query, *hits));
 }
 
-http::Response App::SettingsPage(const http::Request& request, std::string_view saved) {
+http::Response App::SettingsPage(const http::Request& request, std::string_view saved,
+                                 std::string_view agent_saved) {
   auto stats = store_.GetStats();
   if (!stats.ok()) return Fail(request, stats.status());
   StatusInfo info;
@@ -486,7 +502,35 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
   info.stats = *stats;
   info.session_idle_ms = auth_.options().session_idle_ms;
   info.session_absolute_ms = auth_.options().session_absolute_ms;
-  Html main = views_->Settings(info, Theme(), saved);
+  AgentSettingsInfo agent;
+  if (agent_.settings != nullptr) {
+    agent::AgentConfig config = agent_.settings->Current();
+    agent.configured = true;
+    agent.config_path = agent_.settings->config_path();
+    agent.from_file = config.from_file;
+    const agent::ProviderConfig* provider = config.FindProvider(config.default_provider);
+    if (provider != nullptr) {
+      agent.provider_type = provider->endpoint.wire == llm::Wire::kOllama ? "ollama" : "openai";
+      agent.base_url = provider->endpoint.base_url;
+      agent.has_key = !provider->endpoint.api_key.empty();
+      std::string model =
+          config.default_model.empty() ? provider->default_model : config.default_model;
+      agent.model = model;
+      agent.model_in_use = model.empty() ? "no model chosen on " + provider->endpoint.base_url
+                                         : model + " on " + provider->endpoint.base_url;
+    } else {
+      agent.model_in_use = "none configured yet";
+    }
+    agent.system_prompt = config.system_prompt;
+    agent.workspace_roots = config.workspace_roots;
+    agent.deny = config.deny;
+    agent.deny_defaults = sandbox::DenyList::DefaultPatterns();
+    agent.sandbox_report = agent_.settings->SandboxReport();
+    if (auto grants = store_.ListToolGrants(); grants.ok()) agent.grants = std::move(*grants);
+    if (auto audit = store_.ListAuditEntries(50); audit.ok()) agent.audit = std::move(*audit);
+    agent.saved = std::string(agent_saved);
+  }
+  Html main = views_->Settings(info, Theme(), saved, agent);
   if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
   auto items = ListItems(std::nullopt, 0);
   if (!items.ok()) return Fail(request, items.status());
@@ -503,6 +547,103 @@ http::Response App::SaveSettings(const http::Request& request, const http::FormF
   if (!s.ok()) return Fail(request, s);
   // The theme is an attribute of <html>: reload the page so it applies everywhere.
   return SettingsPage(request, "Saved.").Header("HX-Refresh", "true");
+}
+
+namespace {
+
+std::vector<std::string> NonEmptyLines(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = std::min(text.find('\n', pos), text.size());
+    std::string line = Trimmed(text.substr(pos, end - pos));
+    if (!line.empty()) lines.push_back(std::move(line));
+    pos = end + 1;
+  }
+  return lines;
+}
+
+// The provider the settings form describes, with the saved key kept when the field is empty.
+Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
+                                           const agent::AgentConfig& saved) {
+  agent::ProviderConfig provider;
+  provider.name = "default";
+  std::string_view type = http::FormValue(form, "provider_type").value_or("openai");
+  if (type != "openai" && type != "ollama") {
+    return Status::InvalidArgument("the kind of server must be openai or ollama");
+  }
+  provider.endpoint.wire = type == "ollama" ? llm::Wire::kOllama : llm::Wire::kOpenAi;
+  provider.endpoint.base_url = Trimmed(http::FormValue(form, "base_url").value_or(""));
+  provider.endpoint.api_key = Trimmed(http::FormValue(form, "api_key").value_or(""));
+  if (provider.endpoint.api_key.empty() && !saved.providers.empty()) {
+    provider.endpoint.api_key = saved.providers.front().endpoint.api_key;
+  }
+  provider.default_model = Trimmed(http::FormValue(form, "model").value_or(""));
+  if (provider.default_model.size() > 256) return Status::TooLarge("the model name is too long");
+  if (Status s = llm::ValidateEndpoint(provider.endpoint); !s.ok()) return s;
+  return provider;
+}
+
+}  // namespace
+
+http::Response App::SaveAgentSettings(const http::Request& request,
+                                      const http::FormFields& form) {
+  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  agent::AgentConfig saved = agent_.settings->Saved();
+  agent::AgentConfig current = agent_.settings->Current();
+  // Fields the file sets are disabled in the form (browsers do not send them): keep the saved
+  // values for those keys.
+  if (!current.from_file.contains("providers")) {
+    std::string url = Trimmed(http::FormValue(form, "base_url").value_or(""));
+    if (url.empty()) {
+      saved.providers.clear();
+    } else {
+      auto provider = FormProvider(form, saved);
+      if (!provider.ok()) return Fail(request, provider.status());
+      saved.providers = {std::move(*provider)};
+      saved.default_provider = "default";
+    }
+  }
+  if (!current.from_file.contains("system_prompt") && http::FormValue(form, "system_prompt")) {
+    saved.system_prompt = std::string(*http::FormValue(form, "system_prompt"));
+  }
+  if (!current.from_file.contains("workspace_roots") && !current.from_file.contains("deny")) {
+    saved.workspace_roots.clear();
+    for (std::string& root : NonEmptyLines(http::FormValue(form, "workspace_roots").value_or(""))) {
+      if (root == "~" || root.starts_with("~/")) {
+        const char* home = std::getenv("HOME");
+        if (home == nullptr) return Fail(request, Status::InvalidArgument("HOME is not set"));
+        root = home + root.substr(1);
+      }
+      saved.workspace_roots.push_back(std::move(root));
+    }
+    saved.deny = NonEmptyLines(http::FormValue(form, "deny").value_or(""));
+  }
+  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
+  return SettingsPage(request, "", "Saved.");
+}
+
+http::Response App::TestConnection(const http::Request& request, const http::FormFields& form) {
+  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  agent::AgentConfig current = agent_.settings->Current();
+  Result<agent::ProviderConfig> provider = Status::NotFound("no server is configured");
+  if (current.from_file.contains("providers")) {
+    if (const auto* p = current.FindProvider(current.default_provider)) provider = *p;
+  } else {
+    provider = FormProvider(form, agent_.settings->Saved());
+  }
+  if (!provider.ok()) return Fragment(views_->ModelList(provider.status()));
+  llm::ClientOptions options;
+  options.connect_timeout_ms = 3000;
+  options.idle_timeout_s = 10;
+  llm::CancelSignal cancel;
+  return Fragment(views_->ModelList(llm::ListModels(provider->endpoint, options, cancel)));
+}
+
+http::Response App::RevokeGrant(const http::Request& request, const http::FormFields& form) {
+  Status s = store_.DeleteToolGrant(http::FormValue(form, "key").value_or(""));
+  if (!s.ok()) return Fail(request, s);
+  return SettingsPage(request, "");
 }
 
 http::Response App::Logout(const http::Request& request) {

@@ -71,7 +71,8 @@ class App final : public http::Handler {
   http::Response TestConnection(const http::Request& request, const http::FormFields& form);
   http::Response RevokeGrant(const http::Request& request, const http::FormFields& form);
   http::Response Search(const http::Request& request);
-  http::Response SettingsPage(const http::Request& request, std::string_view saved);
+  http::Response SettingsPage(const http::Request& request, std::string_view saved,
+                              std::string_view agent_saved = {});
   http::Response SaveSettings(const http::Request& request, const http::FormFields& form);
   http::Response Logout(const http::Request& request);
   http::Response RevokeAll();

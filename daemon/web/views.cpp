@@ -18,7 +18,7 @@ constexpr std::string_view kTemplateNames[] = {
     "delete_confirm", "empty",       "conversation",      "earlier",   "message",
     "notice_message", "search_hit",  "search_results",    "settings",  "error",
     "navigation_oob", "title_oob",   "tool_call",         "approval",  "run",
-    "run_done",
+    "run_done",       "agent_settings",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -342,7 +342,98 @@ Html Views::SearchResults(std::string_view query, const std::vector<store::Searc
   return Html{Get("search_results").Render({{"summary", summary}, {"hits", list}})};
 }
 
-Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_view saved) const {
+namespace {
+
+std::string Lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+const char* Disabled(bool disabled) { return disabled ? "disabled" : ""; }
+
+}  // namespace
+
+Html Views::ModelList(const Result<std::vector<std::string>>& models) const {
+  if (!models.ok()) {
+    return Html{"<p class=\"answer-error\" role=\"alert\">" + Escape(models.status().message()) +
+                "</p>"};
+  }
+  if (models->empty()) return Html{"<p>Connected; the server lists no models.</p>"};
+  std::string out = "<p>Connected. Models on this server:</p><ul class=\"model-list\">";
+  for (const std::string& model : *models) out += "<li><code>" + Escape(model) + "</code></li>";
+  out += "</ul>";
+  return Html{out};
+}
+
+Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_view saved,
+                     const AgentSettingsInfo& a) const {
+  Html agent;
+  if (a.configured) {
+    auto file = [&](const char* key) { return a.from_file.contains(key); };
+    Html note;
+    if (!a.from_file.empty()) {
+      std::string keys;
+      for (const std::string& k : a.from_file) keys += (keys.empty() ? "" : ", ") + k;
+      note.html = "<p class=\"file-note\">Set in <code>" + Escape(a.config_path) +
+                  "</code>, so not editable here: " + Escape(keys) + ".</p>";
+    }
+    Html report;
+    for (const std::string& line : a.sandbox_report) report.html += "<li>" + Escape(line) + "</li>";
+    Html grants;
+    if (a.grants.empty()) {
+      grants.html = "<p>None: every call of a tool that changes things asks first.</p>";
+    } else {
+      grants.html = "<ul class=\"grants\">";
+      for (const store::ToolGrant& g : a.grants) {
+        grants.html += "<li><code>" + Escape(g.label) +
+                       "</code> <form class=\"inline-form\" hx-post=\"/settings/grants/revoke\" "
+                       "hx-target=\"#main\"><input type=\"hidden\" name=\"key\" value=\"" +
+                       Escape(g.key) + "\"><button type=\"submit\">Revoke</button></form></li>";
+      }
+      grants.html += "</ul>";
+    }
+    Html audit;
+    if (a.audit.empty()) {
+      audit.html = "<p>None so far.</p>";
+    } else {
+      audit.html = "<table class=\"audit\"><thead><tr><th>When</th><th>Tool</th><th>Target</th>"
+                   "<th>Why</th></tr></thead><tbody>";
+      for (const store::AuditEntry& e : a.audit) {
+        audit.html += "<tr><td><time datetime=\"" + IsoTime(e.at_ms) + "\">" +
+                      Escape(ShortTime(e.at_ms)) + "</time></td><td>" + Escape(e.tool) +
+                      "</td><td><code>" + Escape(e.target) + "</code></td><td>" +
+                      Escape(e.reason) + "</td></tr>";
+      }
+      audit.html += "</tbody></table>";
+    }
+    std::string deny_defaults;
+    for (const std::string& d : a.deny_defaults) deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
+    std::string roots = Lines(a.workspace_roots);
+    std::string deny = Lines(a.deny);
+    agent.html = Get("agent_settings")
+                     .Render({
+                         {"file_note", note},
+                         {"provider_disabled", Html{Disabled(file("providers"))}},
+                         {"prompt_disabled", Html{Disabled(file("system_prompt"))}},
+                         {"workspace_disabled",
+                          Html{Disabled(file("workspace_roots") || file("deny"))}},
+                         {"type_openai", Html{Selected(a.provider_type != "ollama")}},
+                         {"type_ollama", Html{Selected(a.provider_type == "ollama")}},
+                         {"base_url", a.base_url},
+                         {"key_placeholder", a.has_key ? "saved (leave empty to keep it)"
+                                                       : "none (local servers need none)"},
+                         {"model", a.model},
+                         {"system_prompt", a.system_prompt},
+                         {"workspace_roots", roots},
+                         {"deny", deny},
+                         {"deny_defaults", deny_defaults},
+                         {"sandbox", report},
+                         {"grants", grants},
+                         {"audit", audit},
+                         {"saved", a.saved},
+                     });
+  }
   return Html{
       Get("settings")
           .Render({
@@ -361,6 +452,8 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
               {"schema", std::to_string(s.stats.schema_version)},
               {"conversations", std::to_string(s.stats.conversations)},
               {"messages", std::to_string(s.stats.messages)},
+              {"model_in_use", a.configured ? a.model_in_use : "none (no agent in this build)"},
+              {"agent", agent},
               {"session_idle", HumanDuration(s.session_idle_ms)},
               {"session_absolute", HumanDuration(s.session_absolute_ms)},
               {"sessions", std::to_string(s.stats.sessions) +

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,26 @@ struct StatusInfo {
   store::Stats stats;
   int64_t session_idle_ms = 0;  // from auth::AuthOptions, so the page states the real policy
   int64_t session_absolute_ms = 0;
+};
+
+// What the agent section of the settings page shows.
+struct AgentSettingsInfo {
+  bool configured = false;  // the section exists only when the backend runs an agent
+  std::string config_path;
+  std::set<std::string> from_file;  // top-level config keys the file sets: shown read-only
+  std::string provider_type = "openai";
+  std::string base_url;
+  bool has_key = false;  // the key itself is never rendered back
+  std::string model;
+  std::string model_in_use;  // "qwen2.5 on http://…", or what is missing
+  std::string system_prompt;
+  std::vector<std::string> workspace_roots;
+  std::vector<std::string> deny;
+  std::vector<std::string> deny_defaults;
+  std::vector<std::string> sandbox_report;
+  std::vector<store::ToolGrant> grants;
+  std::vector<store::AuditEntry> audit;
+  std::string saved;  // "Saved." after a save
 };
 
 // Renders every page and fragment from the embedded templates. Holds no state besides the parsed
@@ -62,7 +83,10 @@ class Views {
   Html EarlierButton(int64_t conversation_id, int64_t before_id) const;
   Html NoticeMessage(std::string_view text) const;
   Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
-  Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved) const;
+  Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved,
+                const AgentSettingsInfo& agent = {}) const;
+  // The models a "Test connection" found, or why it failed.
+  Html ModelList(const Result<std::vector<std::string>>& models) const;
   Html Error(std::string_view heading, std::string_view text) const;
   // Out-of-band swaps for when #main changes without a page load: the document title, the list
   // with the new current item, and the Settings link no longer current.
