@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "sandbox/landlock.h"
 #include "auth/authenticator.h"
 #include "base/log.h"
 
@@ -110,6 +111,8 @@ std::map<std::string, sdbus::Variant> BusService::Supervise() {
     status["last_exit_reason"] = s.last_exit_reason;
     status["last_probe_latency_us"] = static_cast<uint64_t>(s.last_probe_latency_us);
     status["version"] = std::string(HEARTH_VERSION);
+    // Said plainly, as in the settings page: without Landlock, commands and MCP servers are refused.
+    status["sandbox"] = sandbox::LandlockSummary();
     return status;
   });
 }

@@ -144,6 +144,9 @@ std::string HumanStatus(const Json::Value& s) {
     std::snprintf(latency, sizeof latency, "%.1f ms", static_cast<double>(us) / 1000.0);
     out += "  last probe: " + std::string(latency) + "\n";
   }
+  if (std::string sandbox = s["sandbox"].asString(); !sandbox.empty()) {
+    out += "  sandbox:    " + sandbox + "\n";
+  }
   return out;
 }
 
