@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include <json/json.h>
+
 #include "auth/request_guard.h"
 #include "http/form.h"
 #include "sandbox/deny_list.h"
@@ -390,6 +392,20 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
     return SendMessage(request, *c, http::FormValue(form, "content").value_or(""));
   }
   if (action == "live" && get) return Live(*c);
+  if (action == "options" && method == "POST") {
+    // The conversation's own model and system prompt; empty fields fall back to the defaults.
+    std::string model = Trimmed(http::FormValue(form, "model").value_or(""));
+    std::string prompt(http::FormValue(form, "system_prompt").value_or(""));
+    if (model.size() > 256) return Fail(request, Status::TooLarge("the model name is too long"));
+    Json::Value options(Json::objectValue);
+    if (!model.empty()) options["model"] = model;
+    if (!Trimmed(prompt).empty()) options["system_prompt"] = prompt;
+    Json::StreamWriterBuilder writer;
+    writer["indentation"] = "";
+    Status s = store_.SetAgentOptions(*id, options.empty() ? "" : Json::writeString(writer, options));
+    if (!s.ok()) return Fail(request, s);
+    return http::Response::Text(204, "");
+  }
   if (action == "stop" && method == "POST") return StopRun(*c);
   if (action == "approve" && method == "POST") return Approve(request, *c, form);
   if (action == "messages" && get) {

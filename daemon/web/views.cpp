@@ -312,9 +312,26 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
   if (!messages.empty() && static_cast<int>(messages.size()) >= page_size) {
     earlier = EarlierButton(c.id, messages.front().id);
   }
+  // The conversation's own model and system prompt (agent/agent.cpp reads the same document).
+  std::string model;
+  std::string system_prompt;
+  if (!c.agent_options.empty()) {
+    Json::Value options;
+    Json::CharReaderBuilder builder;
+    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+    std::string errors;
+    const std::string& text = c.agent_options;
+    if (reader->parse(text.data(), text.data() + text.size(), &options, &errors) &&
+        options.isObject()) {
+      model = options.get("model", "").asString();
+      system_prompt = options.get("system_prompt", "").asString();
+    }
+  }
   return Html{Get("conversation")
                   .Render({{"id", id},
                            {"title", c.title},
+                           {"model", model},
+                           {"system_prompt", system_prompt},
                            {"earlier", earlier},
                            {"messages", Html{Messages(messages).html + live.html}}})};
 }
