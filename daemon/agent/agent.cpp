@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "base/json.h"
 #include "llm/stream_parser.h"
 
 namespace hearth::agent {
@@ -18,12 +19,7 @@ std::string ToJson(const Json::Value& value) {
 
 Json::Value ParseMeta(std::string_view meta) {
   Json::Value value;
-  if (meta.empty()) return value;
-  Json::CharReaderBuilder builder;
-  builder["stackLimit"] = 32;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  std::string errors;
-  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors)) return {};
+  if (meta.empty() || !ParseJson(meta, &value, 32)) return {};
   return value;
 }
 
@@ -141,8 +137,9 @@ Status Agent::Start(int64_t conversation_id) {
     return Status::Busy("Hearth is still answering in this conversation: wait, or press Stop");
   }
   if (static_cast<int>(runs_.size()) >= options_.max_concurrent_runs) {
-    return Status::Busy("Hearth is answering in too many conversations at once: wait for one to "
-                        "finish");
+    return Status::Busy(
+        "Hearth is answering in too many conversations at once: wait for one to "
+        "finish");
   }
   auto run = std::make_shared<Run>();
   run->conversation_id = conversation_id;
@@ -214,14 +211,14 @@ store::Message Agent::AddMessage(Run& run, std::string_view role, std::string_vi
     // The conversation was deleted, or the disk is full: carry on in memory so the user sees
     // what happened, and stop the run.
     run.cancel.Cancel();
-    store::Message message{.id = 0,
-                           .conversation_id = run.conversation_id,
-                           .role = std::string(role),
-                           .content = std::string(content) + "\n\n(not saved: " +
-                                      added.status().message() + ")",
-                           .created_ms = clock_.NowMs(),
-                           .state = store::MessageState::kError,
-                           .meta = std::string(meta)};
+    store::Message message{
+        .id = 0,
+        .conversation_id = run.conversation_id,
+        .role = std::string(role),
+        .content = std::string(content) + "\n\n(not saved: " + added.status().message() + ")",
+        .created_ms = clock_.NowMs(),
+        .state = store::MessageState::kError,
+        .meta = std::string(meta)};
     return message;
   }
   Publish(run, *added);
@@ -417,8 +414,8 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
     meta["is_error"] = is_error;
     meta.removeMember("awaiting_approval");
     message.meta = ToJson(meta);
-    message.content = TruncateUtf8(std::move(text), options_.max_tool_output_bytes,
-                                   "\n… (output truncated)");
+    message.content =
+        TruncateUtf8(std::move(text), options_.max_tool_output_bytes, "\n… (output truncated)");
     message.state = store::MessageState::kDone;
     Save(run, message);
     return message;
@@ -427,25 +424,21 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
   if (tool == nullptr) {
     store::Message message =
         AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
-    return finish(message, true,
-                  "error: there is no tool named \"" + call.name + "\". Available tools: " +
-                      [&] {
-                        std::string names;
-                        for (const auto& s : tools.Schemas()) {
-                          names += (names.empty() ? "" : ", ") + s.name;
-                        }
-                        return names.empty() ? std::string("none") : names;
-                      }());
+    return finish(
+        message, true,
+        "error: there is no tool named \"" + call.name + "\". Available tools: " + [&] {
+          std::string names;
+          for (const auto& s : tools.Schemas()) {
+            names += (names.empty() ? "" : ", ") + s.name;
+          }
+          return names.empty() ? std::string("none") : names;
+        }());
   }
   Json::Value arguments;
   {
-    Json::CharReaderBuilder builder;
-    builder["stackLimit"] = 32;
-    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-    std::string errors;
+    // The model wrote these: malformed, or nested deep enough to exhaust a recursive parser.
     std::string_view text = call.arguments.empty() ? std::string_view("{}") : call.arguments;
-    if (!reader->parse(text.data(), text.data() + text.size(), &arguments, &errors) ||
-        !arguments.isObject()) {
+    if (!ParseJson(text, &arguments, 32) || !arguments.isObject()) {
       store::Message message =
           AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
       return finish(message, true,
@@ -456,12 +449,12 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
 
   bool approved = !tool->needs_approval();
   if (!approved) {
-    Result<bool> granted = store_.HasToolGrant(call.name);
+    Result<bool> granted = store_.HasToolGrant(tool->grant_key());
     approved = granted.ok() && *granted;
   }
   if (!approved) meta["awaiting_approval"] = true;
-  store::Message message = AddMessage(run, "tool", "", store::MessageState::kStreaming,
-                                      ToJson(meta));
+  store::Message message =
+      AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
   if (!approved) {
     std::optional<Decision> decision = AwaitDecision(run, message.id);
     if (!decision || *decision == Decision::kDeny) {
@@ -478,7 +471,7 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
                              : "denied: no approval arrived (the run was stopped or timed out).");
     }
     if (*decision == Decision::kAlwaysAllow) {
-      store_.AddToolGrant(call.name, call.name, clock_.NowMs());
+      store_.AddToolGrant(tool->grant_key(), call.name, clock_.NowMs());
     }
   }
 

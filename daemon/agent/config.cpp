@@ -1,5 +1,7 @@
 #include "agent/config.h"
 
+#include "base/json.h"
+
 #include <json/json.h>
 
 #include <cerrno>
@@ -151,15 +153,10 @@ const ProviderConfig* AgentConfig::FindProvider(std::string_view name) const {
 
 Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home) {
   if (json.size() > kMaxConfigBytes) return Status::TooLarge("config: the file is over 256 KiB");
-  Json::CharReaderBuilder builder;
-  builder["collectComments"] = false;
-  builder["stackLimit"] = 32;
-  builder["rejectDupKeys"] = true;
   Json::Value root;
-  std::string errors;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  if (!reader->parse(json.data(), json.data() + json.size(), &root, &errors)) {
-    return Status::InvalidArgument("config: not valid JSON: " + errors);
+  if (!ParseJson(json, &root, 32)) {
+    return Status::InvalidArgument(
+        "config: not valid JSON (a syntax error, a key given twice, or nesting deeper than 32)");
   }
   if (!root.isObject()) return Status::InvalidArgument("config: the document must be an object");
   if (Status s = CheckKeys(root, "the document",

@@ -1,5 +1,7 @@
 #include "agent/settings.h"
 
+#include "mcp/client.h"
+#include "mcp/mcp_tools.h"
 #include "sandbox/deny_list.h"
 #include "sandbox/landlock.h"
 #include "sandbox/workspace.h"
@@ -7,6 +9,71 @@
 #include "tools/run_command.h"
 
 namespace hearth::agent {
+
+// The MCP servers of one configuration, and the tool box with their tools. Clients are made in
+// Rebuild and handed on to the next rebuild while a server's configuration and the sandbox stay
+// the same, so saving unrelated settings restarts nothing.
+struct McpState {
+  struct Server {
+    std::string key;  // what the client was made from
+    std::shared_ptr<mcp::McpClient> client;
+  };
+  std::vector<Server> servers;          // immutable once built
+  std::shared_ptr<const ToolBox> base;  // the built-in tools
+
+  std::mutex mu;
+  // guarded by mu
+  std::vector<uint64_t> generations;  // the listings `box` was built from
+  std::shared_ptr<const ToolBox> box;
+};
+
+namespace {
+
+// A tool of another box: the box with the MCP tools is made anew when a listing changes, while
+// the built-in tools stay the same objects.
+class SharedTool final : public tools::Tool {
+ public:
+  SharedTool(std::shared_ptr<const ToolBox> owner, const tools::Tool* tool)
+      : owner_(std::move(owner)), tool_(tool) {}
+  const llm::ToolSchema& schema() const override { return tool_->schema(); }
+  bool needs_approval() const override { return tool_->needs_approval(); }
+  std::string grant_key() const override { return tool_->grant_key(); }
+  tools::ToolResult Call(const Json::Value& arguments,
+                         const tools::ToolContext& context) const override {
+    return tool_->Call(arguments, context);
+  }
+
+ private:
+  std::shared_ptr<const ToolBox> owner_;
+  const tools::Tool* tool_;
+};
+
+std::shared_ptr<const ToolBox> BoxWithMcpTools(McpState& state) {
+  for (const McpState::Server& server : state.servers) {
+    // A failure is remembered by the client and shown in the sandbox report.
+    if (server.client->NeedsListing()) (void)server.client->ListTools();
+  }
+  std::vector<uint64_t> generations;
+  for (const McpState::Server& server : state.servers) {
+    generations.push_back(server.client->listing_generation());
+  }
+  std::lock_guard lock(state.mu);
+  if (state.box && generations == state.generations) return state.box;
+  auto box = std::make_shared<ToolBox>();
+  for (const llm::ToolSchema& schema : state.base->Schemas()) {
+    box->Add(std::make_unique<SharedTool>(state.base, state.base->Find(schema.name)));
+  }
+  for (const McpState::Server& server : state.servers) {
+    for (auto& tool : mcp::MakeMcpTools(server.client)) {
+      if (box->Find(tool->schema().name) == nullptr) box->Add(std::move(tool));
+    }
+  }
+  state.box = box;
+  state.generations = std::move(generations);
+  return box;
+}
+
+}  // namespace
 
 Settings::Settings(store::Store& store, AgentConfig file_config, std::string config_path,
                    std::string data_dir, std::string home)
@@ -65,6 +132,7 @@ void Settings::Rebuild() {
     }
   }
   if (!data_dir_.empty()) deny.Add(data_dir_);
+  bool mcp_ok = deny_ok && current_.workspace_roots.empty();  // MCP servers' sandbox is sound
   if (current_.workspace_roots.empty()) {
     report_.push_back("No workspace folder is set: the agent has no file tools.");
   } else if (!deny_ok) {
@@ -77,7 +145,8 @@ void Settings::Rebuild() {
       report_.push_back("File tools are off: " + workspace->availability().message());
     } else {
       std::string roots;
-      for (const std::string& root : workspace->roots()) roots += (roots.empty() ? "" : ", ") + root;
+      for (const std::string& root : workspace->roots())
+        roots += (roots.empty() ? "" : ", ") + root;
       report_.push_back("Workspace: " + roots);
       auto shared = std::make_shared<const sandbox::Workspace>(std::move(*workspace));
       for (auto& tool : tools::MakeFileTools(shared)) box->Add(std::move(tool));
@@ -88,7 +157,36 @@ void Settings::Rebuild() {
       run.policy.deny_list = deny;
       run.home = current_.workspace_roots.front();
       box->Add(tools::MakeRunCommandTool(std::move(run)));
+      mcp_ok = true;
     }
+  }
+  // MCP servers run in the same sandbox as run_command. Their tools join the box when a run
+  // first needs them (Tools()).
+  std::shared_ptr<McpState> previous = std::move(mcp_);
+  mcp_.reset();
+  if (!current_.mcp_servers.empty() && !mcp_ok) {
+    report_.push_back(std::string("MCP servers are off until the ") +
+                      (deny_ok ? "workspace folders are fixed." : "deny-list is fixed."));
+  } else if (!current_.mcp_servers.empty()) {
+    auto state = std::make_shared<McpState>();
+    state->base = box;
+    for (const McpServerConfig& config : current_.mcp_servers) {
+      mcp::ClientOptions options;
+      options.server = {config.name, config.command, config.args, config.env};
+      options.policy.workspace_roots = current_.workspace_roots;
+      options.policy.deny_list = deny;
+      if (!current_.workspace_roots.empty()) options.home = current_.workspace_roots.front();
+      std::string key = config.name + "\n" + mcp::ServerDigest(options.server);
+      for (const std::string& root : current_.workspace_roots) key += "\n" + root;
+      for (const std::string& entry : deny.entries()) key += "\n" + entry;
+      std::shared_ptr<mcp::McpClient> client;
+      for (size_t i = 0; previous && i < previous->servers.size(); ++i) {
+        if (previous->servers[i].key == key) client = previous->servers[i].client;
+      }
+      if (!client) client = std::make_shared<mcp::McpClient>(std::move(options));
+      state->servers.push_back({std::move(key), std::move(client)});
+    }
+    mcp_ = std::move(state);
   }
   tools_ = std::move(box);
 }
@@ -104,13 +202,26 @@ AgentConfig Settings::Saved() const {
 }
 
 std::shared_ptr<const ToolBox> Settings::Tools() const {
-  std::lock_guard lock(mu_);
-  return tools_;
+  std::shared_ptr<McpState> mcp;
+  {
+    std::lock_guard lock(mu_);
+    if (!mcp_) return tools_;
+    mcp = mcp_;
+  }
+  // Outside mu_: listing may start servers, which takes a while, and the settings page must not
+  // wait for that.
+  return BoxWithMcpTools(*mcp);
 }
 
 std::vector<std::string> Settings::SandboxReport() const {
   std::lock_guard lock(mu_);
-  return report_;
+  std::vector<std::string> report = report_;
+  if (mcp_) {
+    for (const McpState::Server& server : mcp_->servers) {
+      report.push_back(server.client->StatusLine());
+    }
+  }
+  return report;
 }
 
 }  // namespace hearth::agent

@@ -11,6 +11,8 @@
 
 namespace hearth::agent {
 
+struct McpState;  // settings.cpp: the MCP servers, and the tool box that includes their tools
+
 // The agent's effective configuration and the tools built from it. Values come from config.json
 // (read once at start-up) and from the settings page (kept in the store under kSettingKey); a
 // key the file sets wins. Saving rebuilds the tools: the workspace is reopened and the deny-list
@@ -31,10 +33,13 @@ class Settings {
 
   AgentConfig Current() const;
   AgentConfig Saved() const;
+  // The tools for a run. With MCP servers configured, servers whose tools were never listed,
+  // or that said their tools changed, are listed first (starting them): call it from a run's
+  // thread, never with a lock held.
   std::shared_ptr<const ToolBox> Tools() const;
   const std::string& config_path() const { return config_path_; }
   // One line per fact about the sandbox for the settings page and Supervise: Landlock's
-  // availability, the workspace roots in force, problems with them.
+  // availability, the workspace roots in force, problems with them, each MCP server's state.
   std::vector<std::string> SandboxReport() const;
 
  private:
@@ -52,6 +57,7 @@ class Settings {
   AgentConfig current_;
   std::shared_ptr<const ToolBox> tools_;
   std::vector<std::string> report_;
+  std::shared_ptr<McpState> mcp_;  // null without MCP servers; the state locks itself
 };
 
 }  // namespace hearth::agent

@@ -50,8 +50,9 @@ Status ValidateEndpoint(const Endpoint& endpoint) {
   } else if (url.starts_with("https://")) {
     rest = url.substr(8);
   } else {
-    return Status::InvalidArgument("the server address must start with http:// or https://, as "
-                                   "in http://127.0.0.1:8080/v1");
+    return Status::InvalidArgument(
+        "the server address must start with http:// or https://, as "
+        "in http://127.0.0.1:8080/v1");
   }
   if (rest.empty() || rest.front() == '/' || rest.front() == ':') {
     return Status::InvalidArgument("the server address has no host name");
@@ -174,8 +175,8 @@ class Transfer {
     try {
       return self->Write(std::string_view(data, bytes)) ? bytes : 0;
     } catch (const std::exception& e) {
-      self->sink_status_ = Status::Internal(std::string("reading the model's answer failed: ") +
-                                            e.what());
+      self->sink_status_ =
+          Status::Internal(std::string("reading the model's answer failed: ") + e.what());
     } catch (...) {
       self->sink_status_ = Status::Internal("reading the model's answer failed");
     }
@@ -215,8 +216,9 @@ class Transfer {
                                    ": check the address in Settings.");
       case CURLE_OPERATION_TIMEDOUT:
         return Status::Unavailable(received_ == 0 && http_status_ == 0
-                                       ? "no answer from " + where + " in time: the server may "
-                                                                     "be busy or hung"
+                                       ? "no answer from " + where +
+                                             " in time: the server may "
+                                             "be busy or hung"
                                        : "the model server at " + where + " stopped sending for " +
                                              std::to_string(options_.idle_timeout_s) +
                                              " s; the answer so far is kept");

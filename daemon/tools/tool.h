@@ -44,6 +44,10 @@ class Tool {
   virtual const llm::ToolSchema& schema() const = 0;
   // True for tools that change things or run programs: the user approves each call (or the tool).
   virtual bool needs_approval() const = 0;
+  // What the user's "always allow" is remembered under. The name, unless the tool's behaviour
+  // depends on more than its name: an MCP server's tool includes a digest of the server's
+  // command, so a changed server asks again.
+  virtual std::string grant_key() const { return schema().name; }
   virtual ToolResult Call(const Json::Value& arguments, const ToolContext& context) const = 0;
 };
 

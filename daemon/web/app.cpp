@@ -402,7 +402,8 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
     if (!Trimmed(prompt).empty()) options["system_prompt"] = prompt;
     Json::StreamWriterBuilder writer;
     writer["indentation"] = "";
-    Status s = store_.SetAgentOptions(*id, options.empty() ? "" : Json::writeString(writer, options));
+    Status s =
+        store_.SetAgentOptions(*id, options.empty() ? "" : Json::writeString(writer, options));
     if (!s.ok()) return Fail(request, s);
     return http::Response::Text(204, "");
   }
@@ -602,8 +603,7 @@ Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
 
 }  // namespace
 
-http::Response App::SaveAgentSettings(const http::Request& request,
-                                      const http::FormFields& form) {
+http::Response App::SaveAgentSettings(const http::Request& request, const http::FormFields& form) {
   if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
   agent::AgentConfig saved = agent_.settings->Saved();
   agent::AgentConfig current = agent_.settings->Current();

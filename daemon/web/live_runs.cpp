@@ -159,13 +159,13 @@ void LiveRuns::RunEnded(int64_t conversation_id, int64_t run_id) {
   for (auto& stream : live.streams) stream->Close();
   live.streams.clear();
   // Forget the oldest ended runs beyond the bound.
-  size_t ended = std::count_if(live_.begin(), live_.end(), [](const auto& e) {
-    return e.second.ended;
-  });
+  size_t ended =
+      std::count_if(live_.begin(), live_.end(), [](const auto& e) { return e.second.ended; });
   while (ended > kMaxEndedRuns) {
     auto oldest = live_.end();
     for (auto e = live_.begin(); e != live_.end(); ++e) {
-      if (e->second.ended && (oldest == live_.end() || e->second.ended_seq < oldest->second.ended_seq)) {
+      if (e->second.ended &&
+          (oldest == live_.end() || e->second.ended_seq < oldest->second.ended_seq)) {
         oldest = e;
       }
     }

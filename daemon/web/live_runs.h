@@ -69,7 +69,7 @@ class LiveRuns final : public agent::RunObserver {
     uint64_t ended_seq = 0;
   };
 
-  Html RenderMessages(const Live& live) const;  // requires mu_
+  Html RenderMessages(const Live& live) const;                             // requires mu_
   void Send(Live& live, std::string_view event, const std::string& data);  // requires mu_
 
   const Views& views_;

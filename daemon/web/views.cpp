@@ -6,6 +6,7 @@
 #include <ctime>
 #include <memory>
 
+#include "base/json.h"
 #include "base/sha256.h"
 #include "markdown/markdown.h"
 #include "web/assets.h"
@@ -14,10 +15,10 @@ namespace hearth::web {
 namespace {
 
 constexpr std::string_view kTemplateNames[] = {
-    "page",           "notice_page", "conversation_item", "load_more", "rename_form",
-    "delete_confirm", "empty",       "conversation",      "earlier",   "message",
-    "notice_message", "search_hit",  "search_results",    "settings",  "error",
-    "navigation_oob", "title_oob",   "tool_call",         "approval",  "run",
+    "page",           "notice_page",    "conversation_item", "load_more", "rename_form",
+    "delete_confirm", "empty",          "conversation",      "earlier",   "message",
+    "notice_message", "search_hit",     "search_results",    "settings",  "error",
+    "navigation_oob", "title_oob",      "tool_call",         "approval",  "run",
     "run_done",       "agent_settings",
 };
 
@@ -192,14 +193,7 @@ struct ToolMeta {
 ToolMeta ReadToolMeta(std::string_view meta) {
   ToolMeta out;
   Json::Value value;
-  Json::CharReaderBuilder builder;
-  builder["stackLimit"] = 32;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  std::string errors;
-  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors) ||
-      !value.isObject()) {
-    return out;
-  }
+  if (!ParseJson(meta, &value, 32) || !value.isObject()) return out;
   out.name = value.get("name", "").asString();
   out.arguments = value.get("arguments", "").asString();
   out.is_error = value.get("is_error", false).asBool();
@@ -211,13 +205,7 @@ ToolMeta ReadToolMeta(std::string_view meta) {
 std::string MetaError(std::string_view meta) {
   if (meta.find("\"error\"") == std::string_view::npos) return {};
   Json::Value value;
-  Json::CharReaderBuilder builder;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  std::string errors;
-  if (!reader->parse(meta.data(), meta.data() + meta.size(), &value, &errors) ||
-      !value.isObject()) {
-    return {};
-  }
+  if (!ParseJson(meta, &value, 32) || !value.isObject()) return {};
   return value.get("error", "").asString();
 }
 
@@ -228,7 +216,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
   Html out;
   if (m.role == "tool") {
     ToolMeta tool = ReadToolMeta(m.meta);
-    std::string status = tool.awaiting_approval ? "waiting for your approval"
+    std::string status = tool.awaiting_approval                       ? "waiting for your approval"
                          : m.state == store::MessageState::kStreaming ? "running…"
                          : tool.denied                                ? "denied"
                          : tool.is_error                              ? "failed"
@@ -236,18 +224,20 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     Html approval;
     if (tool.awaiting_approval) {
       std::string cid = std::to_string(m.conversation_id);
-      approval.html = Get("approval").Render(
-          {{"cid", cid}, {"id", id}, {"name", tool.name}, {"args", tool.arguments}});
+      approval.html =
+          Get("approval")
+              .Render({{"cid", cid}, {"id", id}, {"name", tool.name}, {"args", tool.arguments}});
     }
     std::string state(StateClass(m.state));
     if (tool.denied) state += " denied";
-    Get("tool_call").RenderTo(out.html, {{"id", id},
-                                         {"state", state},
-                                         {"name", tool.name},
-                                         {"args", tool.arguments},
-                                         {"status", status},
-                                         {"output", m.content},
-                                         {"approval", approval}});
+    Get("tool_call")
+        .RenderTo(out.html, {{"id", id},
+                             {"state", state},
+                             {"name", tool.name},
+                             {"args", tool.arguments},
+                             {"status", status},
+                             {"output", m.content},
+                             {"approval", approval}});
     return out;
   }
   Html body;
@@ -317,12 +307,7 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
   std::string system_prompt;
   if (!c.agent_options.empty()) {
     Json::Value options;
-    Json::CharReaderBuilder builder;
-    std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-    std::string errors;
-    const std::string& text = c.agent_options;
-    if (reader->parse(text.data(), text.data() + text.size(), &options, &errors) &&
-        options.isObject()) {
+    if (ParseJson(c.agent_options, &options, 32) && options.isObject()) {
       model = options.get("model", "").asString();
       system_prompt = options.get("system_prompt", "").asString();
     }
@@ -414,42 +399,44 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
     if (a.audit.empty()) {
       audit.html = "<p>None so far.</p>";
     } else {
-      audit.html = "<table class=\"audit\"><thead><tr><th>When</th><th>Tool</th><th>Target</th>"
-                   "<th>Why</th></tr></thead><tbody>";
+      audit.html =
+          "<table class=\"audit\"><thead><tr><th>When</th><th>Tool</th><th>Target</th>"
+          "<th>Why</th></tr></thead><tbody>";
       for (const store::AuditEntry& e : a.audit) {
         audit.html += "<tr><td><time datetime=\"" + IsoTime(e.at_ms) + "\">" +
                       Escape(ShortTime(e.at_ms)) + "</time></td><td>" + Escape(e.tool) +
-                      "</td><td><code>" + Escape(e.target) + "</code></td><td>" +
-                      Escape(e.reason) + "</td></tr>";
+                      "</td><td><code>" + Escape(e.target) + "</code></td><td>" + Escape(e.reason) +
+                      "</td></tr>";
       }
       audit.html += "</tbody></table>";
     }
     std::string deny_defaults;
-    for (const std::string& d : a.deny_defaults) deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
+    for (const std::string& d : a.deny_defaults)
+      deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
     std::string roots = Lines(a.workspace_roots);
     std::string deny = Lines(a.deny);
-    agent.html = Get("agent_settings")
-                     .Render({
-                         {"file_note", note},
-                         {"provider_disabled", Html{Disabled(file("providers"))}},
-                         {"prompt_disabled", Html{Disabled(file("system_prompt"))}},
-                         {"workspace_disabled",
-                          Html{Disabled(file("workspace_roots") || file("deny"))}},
-                         {"type_openai", Html{Selected(a.provider_type != "ollama")}},
-                         {"type_ollama", Html{Selected(a.provider_type == "ollama")}},
-                         {"base_url", a.base_url},
-                         {"key_placeholder", a.has_key ? "saved (leave empty to keep it)"
-                                                       : "none (local servers need none)"},
-                         {"model", a.model},
-                         {"system_prompt", a.system_prompt},
-                         {"workspace_roots", roots},
-                         {"deny", deny},
-                         {"deny_defaults", deny_defaults},
-                         {"sandbox", report},
-                         {"grants", grants},
-                         {"audit", audit},
-                         {"saved", a.saved},
-                     });
+    agent.html =
+        Get("agent_settings")
+            .Render({
+                {"file_note", note},
+                {"provider_disabled", Html{Disabled(file("providers"))}},
+                {"prompt_disabled", Html{Disabled(file("system_prompt"))}},
+                {"workspace_disabled", Html{Disabled(file("workspace_roots") || file("deny"))}},
+                {"type_openai", Html{Selected(a.provider_type != "ollama")}},
+                {"type_ollama", Html{Selected(a.provider_type == "ollama")}},
+                {"base_url", a.base_url},
+                {"key_placeholder",
+                 a.has_key ? "saved (leave empty to keep it)" : "none (local servers need none)"},
+                {"model", a.model},
+                {"system_prompt", a.system_prompt},
+                {"workspace_roots", roots},
+                {"deny", deny},
+                {"deny_defaults", deny_defaults},
+                {"sandbox", report},
+                {"grants", grants},
+                {"audit", audit},
+                {"saved", a.saved},
+            });
   }
   return Html{
       Get("settings")
