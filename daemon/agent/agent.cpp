@@ -359,12 +359,13 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
       return;
     }
     answer.content += event.text;
+    // The page first: a save can wait on a WAL checkpoint's fsync (tens of ms).
+    observer_.MessageChanged(answer);
     int64_t now = clock_.NowMs();
     if (now - last_save >= options_.save_interval_ms) {
       last_save = now;
       store_.UpdateMessage(answer.id, answer.content, answer.state, answer.meta);
     }
-    observer_.MessageChanged(answer);
   };
   Result<llm::ChatReply> reply =
       llm::StreamChat(provider.endpoint, request, options_.client, run.cancel, on_event);

@@ -57,7 +57,7 @@ class RunObserver {
 };
 
 struct AgentOptions {
-  int max_concurrent_runs = 8;
+  int max_concurrent_runs = 16;
   int save_interval_ms = 250;  // how often a streaming answer is written to the store
   size_t max_history_bytes = 200 * 1024;
   size_t max_tool_output_bytes = 64 * 1024;

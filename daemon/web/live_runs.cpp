@@ -19,6 +19,14 @@ void Wrap(std::string& out, std::string_view tag, std::string_view oob, std::str
   out += '>';
 }
 
+// A rendered message as an out-of-band replacement of itself. htmx swaps outerHTML with the
+// out-of-band element itself (not its children), so the attribute goes on the message's own <li>.
+std::string AsReplacement(std::string html) {
+  size_t li = html.find("<li ");
+  if (li != std::string::npos) html.insert(li + 4, "hx-swap-oob=\"true\" ");
+  return html;
+}
+
 }  // namespace
 
 void LiveRuns::Prepare(int64_t conversation_id, std::string run_key) {
@@ -141,7 +149,7 @@ void LiveRuns::MessageChanged(const store::Message& message) {
     if (message.state == store::MessageState::kStreaming) {
       tracked.stable = markdown::StableBlockPrefix(message.content);
     }
-    Wrap(data, "ol", "outerHTML:#msg-" + id, views_.Message(message, tracked.stable).html);
+    data += AsReplacement(views_.Message(message, tracked.stable).html);
   }
   tracked.message = message;
   Send(live, "update", data);

@@ -1,10 +1,14 @@
 // Starts a private hearthd for end-to-end tests: its own XDG directories in a temp dir, a port the
 // kernel picks (no LISTEN_FDS), readiness taken from the "listening on" line it logs at the moment
-// it sends READY=1. Every wait has a deadline; nothing sleeps.
+// it sends READY=1. Also starts the fake LLM server (tests/fake_llm) for it to talk to. Every wait
+// has a deadline; nothing sleeps.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const kFakeLlm = join(dirname(fileURLToPath(import.meta.url)), '..', 'fake_llm', 'server.mjs');
 
 const kReadyLine = /listening on (http:\/\/127\.0\.0\.1:(\d+)\/)/;
 const kLoginUrl = /^http:\/\/127\.0\.0\.1:\d+\/login\?token=[0-9a-f-]{36}$/;
@@ -70,8 +74,10 @@ export class Daemon {
   }
 }
 
-// Starts hearthd and resolves once it serves HTTP.
-export async function startDaemon(binary, { timeoutMs = 10_000 } = {}) {
+// Starts hearthd and resolves once it serves HTTP. `config` (an object), when given, is written as
+// $XDG_CONFIG_HOME/hearth/config.json first; `home`, when given, is its HOME (what "~" means in
+// that file).
+export async function startDaemon(binary, { timeoutMs = 10_000, config, home } = {}) {
   if (!binary) throw new Error('set HEARTHD to the path of the hearthd binary');
   const root = await mkdtemp(join(tmpdir(), 'hearth-e2e-'));
   const dirs = {
@@ -82,8 +88,14 @@ export async function startDaemon(binary, { timeoutMs = 10_000 } = {}) {
   await mkdir(dirs.XDG_DATA_HOME, { mode: 0o700 });
   await mkdir(dirs.XDG_CONFIG_HOME, { mode: 0o700 });
   await mkdir(dirs.XDG_RUNTIME_DIR, { mode: 0o700 });
+  if (config !== undefined) {
+    const dir = join(dirs.XDG_CONFIG_HOME, 'hearth');
+    await mkdir(dir, { mode: 0o700 });
+    await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
+  }
 
   const env = { ...process.env, ...dirs };
+  if (home !== undefined) env.HOME = home;
   // Not started by systemd: hearthd must bind 127.0.0.1:0 itself and notify nobody.
   for (const name of ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC',
                       'WATCHDOG_PID']) {
@@ -117,4 +129,88 @@ export async function startDaemon(binary, { timeoutMs = 10_000 } = {}) {
     throw e;
   }
   return daemon;
+}
+
+// The fake LLM server, started by startFakeLlm.
+export class FakeLlm {
+  constructor(child) {
+    this.child = child;
+    this.url = '';  // "http://127.0.0.1:PORT", no trailing slash: base URLs are url + "/v1"
+    this.log = '';  // everything it wrote to stderr so far
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => { this.log += chunk; });
+  }
+
+  // Every request so far, as the server recorded them (see tests/fake_llm/README.md).
+  async requests() {
+    const response = await fetch(`${this.url}/__requests`);
+    if (!response.ok) throw new Error(`fake LLM: GET /__requests answered ${response.status}`);
+    return response.json();
+  }
+
+  // Forgets the requests so far.
+  async reset() {
+    const response = await fetch(`${this.url}/__reset`, { method: 'POST' });
+    if (!response.ok) throw new Error(`fake LLM: POST /__reset answered ${response.status}`);
+  }
+
+  // Sends SIGTERM (by PID) and resolves with its exit status; SIGKILL if that is not enough.
+  async stop(timeoutMs = 10_000) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      process.kill(this.child.pid, 'SIGTERM');
+    }
+    try {
+      return await withDeadline(this.exited, timeoutMs, 'the fake LLM did not exit after SIGTERM');
+    } catch (e) {
+      process.kill(this.child.pid, 'SIGKILL');
+      throw e;
+    }
+  }
+}
+
+// Starts tests/fake_llm/server.mjs (on the transcripts beside it, or those in the directory
+// `transcripts`) and resolves once it prints the port it listens on.
+export async function startFakeLlm({ timeoutMs = 10_000, transcripts } = {}) {
+  const args = [kFakeLlm];
+  if (transcripts) args.push('--transcripts', transcripts);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const fake = new FakeLlm(child);
+
+  const listening = new Promise((resolve, reject) => {
+    child.once('error', reject);
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const newline = out.indexOf('\n');
+      if (newline < 0 || fake.url) return;
+      const line = out.slice(0, newline);
+      let port;
+      try {
+        port = JSON.parse(line).port;
+      } catch {
+        // reported below
+      }
+      if (!Number.isInteger(port) || port <= 0) {
+        reject(new Error(`the fake LLM printed ${JSON.stringify(line)}, not {"port":N}`));
+        return;
+      }
+      fake.url = `http://127.0.0.1:${port}`;
+      resolve();
+    });
+    fake.exited.then(({ code, signal }) => {
+      reject(new Error(`the fake LLM exited before it listened (code ${code}, ` +
+                       `signal ${signal}):\n${fake.log}`));
+    });
+  });
+  try {
+    await withDeadline(listening, timeoutMs, 'the fake LLM did not print {"port":N}');
+  } catch (e) {
+    await fake.stop().catch(() => {});
+    throw e;
+  }
+  return fake;
 }

@@ -1,127 +1,19 @@
 // End-to-end: Debian's headless Chromium, driven by playwright-core, against a real hearthd.
-// Environment: HEARTHD (the binary), HEARTH_E2E_MODULES (node_modules with playwright-core),
-// HEARTH_SCREENSHOT_DIR (where the PNGs go). The scenarios run in order and share one signed-in
-// browser, the way a user goes through them.
+// Environment: HEARTHD (the binary), and what browser.mjs reads. The scenarios run in order and
+// share one signed-in browser, the way a user goes through them.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { mkdir } from 'node:fs/promises';
 
+import { afterResponse, assertNoProblems, closeAllContexts, closeContext, expectProblems, kTimeout,
+         launch, newConversation, problems, send, shot, shotDir } from './browser.mjs';
 import { startDaemon } from './daemon.mjs';
 
-const kTimeout = 10_000;
 const kXss = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const kChromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                       '--disable-background-networking', '--disable-component-update',
-                       '--disable-sync'];
 
-const modules = process.env.HEARTH_E2E_MODULES;
-if (!modules) throw new Error('set HEARTH_E2E_MODULES to a node_modules dir with playwright-core');
-const { chromium } = await import(pathToFileURL(join(modules, 'playwright-core', 'index.mjs')).href);
-const shotDir = process.env.HEARTH_SCREENSHOT_DIR || join(tmpdir(), 'hearth-screenshots');
-
-// Everything that went wrong in a page: console errors, uncaught exceptions, CSP violations.
-const problems = [];
-const browsers = [];  // every context launched, closed at the end
 let daemon;
 let context;  // the signed-in browser
 let page;
-
-async function launch(name) {
-  const dir = await mkdtemp(join(tmpdir(), `hearth-chromium-${name}-`));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: kChromiumArgs,
-    viewport: { width: 1280, height: 800 },
-  });
-  browsers.push({ ctx, dir });
-  ctx.setDefaultTimeout(kTimeout);
-  // CSP violations are reported from inside the page, through a binding that survives reloads.
-  await ctx.exposeBinding('__hearthCspViolation', (source, v) => {
-    problems.push({ where: name, text: `CSP violation: ${v.directive} blocked ${v.blocked} ` +
-                                       `(${v.sample}) on ${source.page?.url()}` });
-  });
-  await ctx.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__hearthCspViolation({ directive: e.violatedDirective, blocked: e.blockedURI,
-                                    sample: e.sample });
-    }, true);
-  });
-  ctx.on('page', (p) => watch(p, name));
-  for (const p of ctx.pages()) watch(p, name);
-  return ctx;
-}
-
-function watch(p, name) {
-  p.on('console', (m) => {
-    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) {
-      problems.push({ where: name, text: `console ${m.type()}: ${m.text()}` });
-    }
-  });
-  p.on('pageerror', (e) => problems.push({ where: name, text: `uncaught: ${e.message}` }));
-}
-
-// Removes the problems a scenario provoked on purpose (every message in `where` that matches one
-// of `patterns`); fails if one of the patterns matched nothing.
-function expectProblems(where, patterns) {
-  for (const re of patterns) {
-    const rest = problems.filter((p) => !(p.where === where && re.test(p.text)));
-    assert.notEqual(rest.length, problems.length,
-                    `expected a console message matching ${re} in ${where}; got ` +
-                    JSON.stringify(problems));
-    problems.splice(0, problems.length, ...rest);
-  }
-}
-
-async function closeContext(ctx) {
-  const i = browsers.findIndex((b) => b.ctx === ctx);
-  await ctx.close();
-  if (i !== -1) await rm(browsers.splice(i, 1)[0].dir, { recursive: true, force: true });
-}
-
-// Each scenario answers for its own problems: the list is emptied either way.
-function assertNoProblems() {
-  const found = problems.splice(0, problems.length);
-  assert.deepEqual(found, [], 'console errors, uncaught exceptions or CSP violations');
-}
-
-async function shot(p, name) {
-  await p.screenshot({ path: join(shotDir, `${name}.png`), fullPage: true });
-}
-
-// Waits for the htmx response to `method` `path` (a RegExp on the pathname) triggered by `action`.
-async function afterResponse(p, method, path, action) {
-  const [response] = await Promise.all([
-    p.waitForResponse((r) => r.request().method() === method && path.test(new URL(r.url()).pathname)),
-    action(),
-  ]);
-  return response;
-}
-
-async function newConversation(p) {
-  const response = await afterResponse(p, 'POST', /^\/conversations$/,
-                                       () => p.locator('.sidebar .new-conversation').click());
-  assert.equal(response.status(), 200);
-  const pushed = /^\/c\/(\d+)$/.exec(response.headers()['hx-push-url'] ?? '');
-  assert.ok(pushed, `POST /conversations pushed ${response.headers()['hx-push-url']}`);
-  const id = pushed[1];
-  await p.waitForURL(new URL(`/c/${id}`, daemon.url).href);
-  await p.locator(`#composer[hx-post="/c/${id}/messages"] #composer-input`).waitFor();
-  return id;
-}
-
-async function send(p, text) {
-  const before = await p.locator('#messages .message.user').count();
-  const input = p.locator('#composer-input');
-  await input.fill(text);
-  const response = await afterResponse(p, 'POST', /^\/c\/\d+\/messages$/, () => input.press('Enter'));
-  assert.equal(response.status(), 200);
-  await p.locator('#messages .message.user').nth(before).waitFor();
-  return p.locator('#messages .message.user').nth(before);
-}
 
 async function rename(p, id, title) {
   const item = p.locator(`#conv-${id}`);
@@ -149,10 +41,7 @@ describe('Hearth in a browser', () => {
   });
 
   after(async () => {
-    for (const { ctx, dir } of browsers) {
-      await ctx.close().catch(() => {});
-      await rm(dir, { recursive: true, force: true });
-    }
+    await closeAllContexts();
     if (daemon) await daemon.cleanup();
   });
 
@@ -375,14 +264,15 @@ describe('Hearth in a browser', () => {
     await shot(page, 'settings');
 
     // Saving reloads the page (HX-Refresh) with the theme on <html>; it overrides the system.
+    const themeForm = page.locator('.settings form[hx-post="/settings"]');
     await page.getByLabel('Theme').selectOption('dark');
     await Promise.all([page.waitForEvent('load'),
-                       page.locator('.settings').getByRole('button', { name: 'Save' }).click()]);
+                       themeForm.getByRole('button', { name: 'Save' }).click()]);
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
     assert.equal(await background(), 'rgb(36, 36, 36)');
     await page.getByLabel('Theme').selectOption('system');
     await Promise.all([page.waitForEvent('load'),
-                       page.locator('.settings').getByRole('button', { name: 'Save' }).click()]);
+                       themeForm.getByRole('button', { name: 'Save' }).click()]);
     await page.locator('html[data-theme="system"]').waitFor({ state: 'attached' });
     assert.equal(await background(), 'rgb(250, 250, 250)');
     assertNoProblems();

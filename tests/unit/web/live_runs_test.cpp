@@ -112,7 +112,10 @@ TEST_F(ALiveRun, ReplacesAFinishedMessageAndEndsWithTheFinalRun) {
   live_->MessageChanged(Answer("partial and whole", store::MessageState::kDone));
   live_->RunEnded(kConversation, 6);
   Drained out = Drain(*stream);
-  EXPECT_NE(out.text.find("hx-swap-oob=\"outerHTML:#msg-6\""), std::string::npos);
+  // Replaced by the <li> itself: a wrapper would be inserted along with it (htmx swaps
+  // outerHTML with the out-of-band element, not its children), nesting a list per change.
+  EXPECT_NE(out.text.find("<li hx-swap-oob=\"true\" id=\"msg-6\""), std::string::npos);
+  EXPECT_EQ(out.text.find("outerHTML:#msg-6"), std::string::npos);
   EXPECT_NE(out.text.find("event: end"), std::string::npos);
   EXPECT_NE(out.text.find("class=\"run done\" hx-swap-oob=\"outerHTML\""), std::string::npos);
   EXPECT_TRUE(out.ended);
