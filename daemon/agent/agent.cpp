@@ -44,6 +44,66 @@ Json::Value CallsToJson(const std::vector<llm::ToolCall>& calls) {
   return list;
 }
 
+// Writes a streaming answer to the store every `interval` while it grows, on a thread of its own:
+// a chunk never waits on SQLite (a WAL checkpoint's fsync can take tens of ms), and text that
+// arrived just before the server stalled is saved within the interval, not at the next chunk.
+// The caller saves the final state after destroying it.
+class PeriodicSaver {
+ public:
+  PeriodicSaver(store::Store& store, const store::Message& message,
+                std::chrono::milliseconds interval)
+      : store_(store), id_(message.id), meta_(message.meta), interval_(interval) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~PeriodicSaver() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  PeriodicSaver(const PeriodicSaver&) = delete;
+  PeriodicSaver& operator=(const PeriodicSaver&) = delete;
+
+  void Append(std::string_view text) {
+    {
+      std::lock_guard lock(mu_);
+      content_ += text;
+      dirty_ = true;
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      changed_.wait(lock, [&] { return dirty_ || stop_; });
+      if (stop_) return;
+      // Gather what arrives during the interval into one write.
+      if (changed_.wait_for(lock, interval_, [&] { return stop_; })) return;
+      std::string snapshot = content_;
+      dirty_ = false;
+      lock.unlock();
+      store_.UpdateMessage(id_, snapshot, store::MessageState::kStreaming, meta_);
+      lock.lock();
+    }
+  }
+
+  store::Store& store_;
+  const int64_t id_;
+  const std::string meta_;
+  const std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  // guarded by mu_
+  std::string content_;
+  bool dirty_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 constexpr std::string_view kNoModel =
     "No model is configured. Add one in Settings (an Ollama or OpenAI-compatible server such as "
     "llama-server), or in config.json.";
@@ -69,12 +129,18 @@ struct Agent::Run {
   std::string system_prompt;
   llm::CancelSignal cancel;
   std::thread thread;
+  std::atomic<bool> finishing{false};  // everything done but announcing the end
   std::atomic<bool> ended{false};
 
   std::mutex mu;
   std::condition_variable changed;
   // guarded by mu
   int64_t waiting_for = 0;  // the tool message awaiting a decision
+  // Set while a tool message is shown with its approval form but waiting_for is not yet set: a
+  // decision that arrives in between is kept in early_decision.
+  bool expecting_decision = false;
+  int64_t early_for = 0;
+  std::optional<Decision> early_decision;
   std::optional<Decision> decision;
 };
 
@@ -114,7 +180,7 @@ void Agent::StopAll() {
   runs_.clear();
 }
 
-Status Agent::Start(int64_t conversation_id) {
+Status Agent::Start(int64_t conversation_id, const std::function<void()>& before_run) {
   AgentConfig config = config_();
   if (config.FindProvider(config.default_provider) == nullptr) {
     return Status::Unavailable(std::string(kNoModel));
@@ -124,7 +190,8 @@ Status Agent::Start(int64_t conversation_id) {
   if (stopping_) return Status::Unavailable("Hearth is shutting down");
   // Ended runs' threads have finished their work; join them here rather than on their own.
   for (auto it = runs_.begin(); it != runs_.end();) {
-    if (it->second->ended.load()) {
+    if (it->second->ended.load() ||
+        (it->first == conversation_id && it->second->finishing.load())) {
       finished_.push_back(std::move(it->second->thread));
       it = runs_.erase(it);
     } else {
@@ -144,6 +211,7 @@ Status Agent::Start(int64_t conversation_id) {
   auto run = std::make_shared<Run>();
   run->conversation_id = conversation_id;
   runs_[conversation_id] = run;
+  if (before_run) before_run();
   run->thread = std::thread([this, run] { Execute(*run); });
   return Status::Ok();
 }
@@ -178,6 +246,11 @@ Status Agent::Decide(int64_t conversation_id, int64_t message_id, Decision decis
       run->changed.notify_all();
       return Status::Ok();
     }
+    if (run->waiting_for == 0 && run->expecting_decision && !run->early_decision) {
+      run->early_for = message_id;
+      run->early_decision = decision;
+      return Status::Ok();
+    }
   }
   return Status::NotFound("that tool call is no longer waiting for a decision");
 }
@@ -185,7 +258,7 @@ Status Agent::Decide(int64_t conversation_id, int64_t message_id, Decision decis
 std::optional<int64_t> Agent::ActiveRun(int64_t conversation_id) const {
   std::lock_guard lock(mu_);
   auto it = runs_.find(conversation_id);
-  if (it == runs_.end() || it->second->ended.load() || it->second->run_id == 0) {
+  if (it == runs_.end() || it->second->ended.load() || it->second->finishing.load()) {
     return std::nullopt;
   }
   return it->second->run_id;
@@ -332,6 +405,9 @@ void Agent::Execute(Run& run) {
     std::lock_guard lock(mu_);
     run_id = run.run_id;
   }
+  // From here the run touches nothing of the agent's: Start may join it instead of refusing the
+  // next message while the end is being announced.
+  run.finishing.store(true);
   observer_.RunEnded(run.conversation_id, run_id);
   run.ended.store(true);
 }
@@ -349,7 +425,10 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   meta["provider"] = provider.name;
   store::Message answer =
       AddMessage(run, "assistant", "", store::MessageState::kStreaming, ToJson(meta));
-  int64_t last_save = clock_.NowMs();
+  std::optional<PeriodicSaver> saver;
+  if (answer.id != 0) {
+    saver.emplace(store_, answer, std::chrono::milliseconds(options_.save_interval_ms));
+  }
   llm::ReplyBuilder partial;
   auto on_event = [&](const llm::StreamEvent& event) {
     partial.Add(event);
@@ -359,16 +438,12 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
       return;
     }
     answer.content += event.text;
-    // The page first: a save can wait on a WAL checkpoint's fsync (tens of ms).
     observer_.MessageChanged(answer);
-    int64_t now = clock_.NowMs();
-    if (now - last_save >= options_.save_interval_ms) {
-      last_save = now;
-      store_.UpdateMessage(answer.id, answer.content, answer.state, answer.meta);
-    }
+    if (saver) saver->Append(event.text);
   };
   Result<llm::ChatReply> reply =
       llm::StreamChat(provider.endpoint, request, options_.client, run.cancel, on_event);
+  saver.reset();  // no periodic write may land after the final one below
 
   if (!reply.ok()) {
     const bool stopped = reply.status().code() == Status::Code::kCancelled;
@@ -453,7 +528,12 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
     Result<bool> granted = store_.HasToolGrant(tool->grant_key());
     approved = granted.ok() && *granted;
   }
-  if (!approved) meta["awaiting_approval"] = true;
+  if (!approved) {
+    meta["awaiting_approval"] = true;
+    std::lock_guard lock(run.mu);
+    run.expecting_decision = true;
+    run.early_decision.reset();
+  }
   store::Message message =
       AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
   if (!approved) {
@@ -510,7 +590,10 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
 std::optional<Decision> Agent::AwaitDecision(Run& run, int64_t message_id) {
   std::unique_lock lock(run.mu);
   run.waiting_for = message_id;
+  run.expecting_decision = false;
   run.decision.reset();
+  if (run.early_decision && run.early_for == message_id) run.decision = run.early_decision;
+  run.early_decision.reset();
   bool settled = run.changed.wait_for(lock, std::chrono::milliseconds(options_.approval_timeout_ms),
                                       [&] { return run.decision || run.cancel.cancelled(); });
   run.waiting_for = 0;

@@ -82,13 +82,16 @@ class Agent {
 
   // Starts answering the conversation. kBusy if it is already being answered or too many runs
   // are active; kUnavailable (with what to do) when no model is configured.
-  Status Start(int64_t conversation_id);
+  // `before_run` is called once the run is accepted, before it produces anything (the web
+  // layer prepares the run's live view there), under the agent's lock: keep it short.
+  Status Start(int64_t conversation_id, const std::function<void()>& before_run = {});
   // Aborts the conversation's run at once (the upstream request is closed); the answer so far
   // is kept and marked. False if nothing was running.
   bool Stop(int64_t conversation_id);
   // Settles a pending approval. kNotFound if that message is not waiting.
   Status Decide(int64_t conversation_id, int64_t message_id, Decision decision);
-  // The id of the conversation's active run, if any.
+  // Whether the conversation is being answered: the id of the run's first message, or 0 before
+  // it has one; nullopt when no run is active.
   std::optional<int64_t> ActiveRun(int64_t conversation_id) const;
   void StopAll();
 

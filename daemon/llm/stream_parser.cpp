@@ -42,8 +42,8 @@ std::string ServerError(std::string_view server_message) {
     return "The model server stopped with an error and gave no details. Check the server's log, "
            "then try again.";
   }
-  return "The model server stopped with an error: " + text +
-         (text.ends_with('.') ? "" : ".") + " Check the server's log, then try again.";
+  return "The model server stopped with an error: " + text + (text.ends_with('.') ? "" : ".") +
+         " Check the server's log, then try again.";
 }
 
 std::string BadToolIndex(int64_t index) {
@@ -131,6 +131,7 @@ class LineParser : public StreamParser {
     StreamEvent& event = out.emplace_back();
     event.kind = StreamEvent::Kind::kContent;
     event.text.assign(begin, end);
+    RepairUtf8(event.text);
   }
 
   void EmitToolCall(int index, std::string id, std::string name, std::string arguments,
@@ -170,7 +171,7 @@ class LineParser : public StreamParser {
   bool stopped_ = false;   // a kDone or kError was emitted
   bool finished_ = false;  // Finish was called
   bool at_end_ = false;
-  std::string line_;       // the start of a line whose end has not arrived
+  std::string line_;  // the start of a line whose end has not arrived
 };
 
 // OpenAI-compatible Server-Sent Events (https://html.spec.whatwg.org/#event-stream-interpretation).
@@ -233,22 +234,23 @@ class SseParser final : public LineParser {
       return EmitError(ServerError(message.empty() ? data : message), out);
     }
     if (HandlePayload(data, out)) return;
-    if (at_end()) return EmitError(std::string(kCutOff), out);  // a last event cut short
-    if (data.find('\n') != std::string_view::npos) {
-      // Some servers leave out the blank line between events, so several payloads arrive as
-      // the lines of one event's data.
-      size_t start = 0;
-      while (start <= data.size() && !stopped()) {
-        size_t end = std::min(data.find('\n', start), data.size());
-        std::string_view line = TrimJsonSpace(data.substr(start, end - start));
-        if (!line.empty() && !HandlePayload(line, out)) {
-          return EmitError(Unreadable(wire(), line), out);
-        }
-        start = end + 1;
+    if (data.find('\n') == std::string_view::npos) return ReportUnreadable(data, true, out);
+    // Some servers leave out the blank line between events, so several payloads arrive as the
+    // lines of one event's data.
+    size_t start = 0;
+    while (start <= data.size() && !stopped()) {
+      size_t end = std::min(data.find('\n', start), data.size());
+      std::string_view line = TrimJsonSpace(data.substr(start, end - start));
+      start = end + 1;
+      if (!line.empty() && !HandlePayload(line, out)) {
+        return ReportUnreadable(line, /*last=*/start > data.size(), out);
       }
-      return;
     }
-    EmitError(Unreadable(wire(), data), out);
+  }
+
+  // Data that does not parse. The last of it when the body has ended was most likely cut short.
+  void ReportUnreadable(std::string_view data, bool last, std::vector<StreamEvent>& out) {
+    EmitError(at_end() && last ? std::string(kCutOff) : Unreadable(wire(), data), out);
   }
 
   // False when `payload` is neither [DONE] nor JSON.
@@ -284,9 +286,8 @@ class SseParser final : public LineParser {
           }
         }
       }
-      const Json::Value* finish = JsonField(choice, "finish_reason");
-      if (finish != nullptr && finish->isString() && !finish->asString().empty()) {
-        finish_reason_ = finish->asString();
+      if (std::string finish = JsonString(JsonField(choice, "finish_reason")); !finish.empty()) {
+        finish_reason_ = std::move(finish);
         saw_finish_ = true;
       }
     }

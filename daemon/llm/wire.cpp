@@ -153,11 +153,16 @@ void AppendOllamaMessage(const ChatMessage& message, JsonReader& reader, std::st
 }  // namespace
 
 JsonReader::JsonReader() {
-  Json::CharReaderBuilder builder;
-  Json::CharReaderBuilder::strictMode(&builder.settings_);
-  builder["stackLimit"] = kMaxJsonDepth;
-  builder["rejectDupKeys"] = false;  // servers are sloppy; the last value wins
-  reader_.reset(builder.newCharReader());
+  // Built once: setting up a builder costs more than parsing a typical chunk. newCharReader()
+  // only reads it, so sharing it between threads is safe.
+  static const Json::CharReaderBuilder* const builder = [] {
+    auto* b = new Json::CharReaderBuilder;
+    Json::CharReaderBuilder::strictMode(&b->settings_);
+    (*b)["stackLimit"] = kMaxJsonDepth;
+    (*b)["rejectDupKeys"] = false;  // servers are sloppy; the last value wins
+    return b;
+  }();
+  reader_.reset(builder->newCharReader());
 }
 
 bool JsonReader::Parse(std::string_view text, Json::Value* out) {
@@ -174,8 +179,32 @@ const Json::Value* JsonField(const Json::Value& value, std::string_view key) {
 }
 
 std::string JsonString(const Json::Value* value, std::string_view fallback) {
-  if (value != nullptr && value->isString()) return value->asString();
-  return std::string(fallback);
+  std::string text =
+      value != nullptr && value->isString() ? value->asString() : std::string(fallback);
+  RepairUtf8(text);
+  return text;
+}
+
+void RepairUtf8(std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i == text.size()) return;
+  std::string repaired(text, 0, i);
+  while (i < text.size()) {
+    size_t n = Utf8SequenceLength(text, i);
+    if (n == 0) {
+      repaired += kReplacementChar;
+      ++i;
+    } else {
+      repaired.append(text, i, n);
+      i += n;
+    }
+  }
+  text = std::move(repaired);
 }
 
 int64_t JsonCount(const Json::Value* value) {
@@ -191,7 +220,7 @@ int64_t JsonCount(const Json::Value* value) {
 
 std::string ToolArgumentsText(const Json::Value* arguments, std::string_view if_missing) {
   if (arguments == nullptr || arguments->isNull()) return std::string(if_missing);
-  if (arguments->isString()) return arguments->asString();
+  if (arguments->isString()) return JsonString(arguments);
   std::string text;
   AppendJson(text, *arguments);
   return text;
@@ -476,8 +505,7 @@ std::string DescribeHttpError(long http_status, std::string_view body) {
   }
   if (detail.empty()) detail = TextForUser(body);
 
-  std::string message = "The model server answered with HTTP status " +
-                        std::to_string(http_status);
+  std::string message = "The model server answered with HTTP status " + std::to_string(http_status);
   message += detail.empty() ? " and no explanation" : ": " + detail;
   if (!message.ends_with('.') && !message.ends_with('!') && !message.ends_with('?')) {
     message += '.';
@@ -486,8 +514,9 @@ std::string DescribeHttpError(long http_status, std::string_view body) {
   switch (http_status) {
     case 400:
     case 422:
-      message += "Check the model name and the server's settings; if the conversation is long, "
-                 "start a new one.";
+      message +=
+          "Check the model name and the server's settings; if the conversation is long, "
+          "start a new one.";
       break;
     case 401:
     case 403:
@@ -507,8 +536,9 @@ std::string DescribeHttpError(long http_status, std::string_view body) {
       message += "The server is busy; wait a moment, then try again.";
       break;
     case 503:
-      message += "The server is not ready (it may still be loading the model); wait a moment, "
-                 "then try again.";
+      message +=
+          "The server is not ready (it may still be loading the model); wait a moment, "
+          "then try again.";
       break;
     default:
       message += http_status >= 500 ? "Check the server's log, then try again."
@@ -538,9 +568,9 @@ Result<std::vector<std::string>> ParseModelList(Wire wire, std::string_view body
   bool use_data = data_ok && (wire == Wire::kOpenAi || !models_ok);
   const Json::Value& list = use_data ? *data : *models;
   for (const Json::Value& entry : list) {
-    std::string name = use_data ? JsonString(JsonField(entry, "id"))
-                                : JsonString(JsonField(entry, "name"),
-                                           JsonString(JsonField(entry, "model")));
+    std::string name =
+        use_data ? JsonString(JsonField(entry, "id"))
+                 : JsonString(JsonField(entry, "name"), JsonString(JsonField(entry, "model")));
     if (!name.empty()) names.push_back(std::move(name));
   }
   return names;

@@ -72,6 +72,11 @@ int64_t JsonCount(const Json::Value* value);
 // servers) as compact JSON, `if_missing` when absent or null.
 std::string ToolArgumentsText(const Json::Value* arguments, std::string_view if_missing);
 
+// Replaces each byte that is not part of well-formed UTF-8 with U+FFFD, in place. Text that is
+// valid already is left alone without a copy. jsoncpp passes through whatever bytes (and lone
+// surrogate escapes) a server sends; everything Hearth takes from a server goes through here.
+void RepairUtf8(std::string& text);
+
 // Appends `text` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
 void AppendJsonString(std::string& out, std::string_view text);
 

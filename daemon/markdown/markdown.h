@@ -31,6 +31,9 @@ inline constexpr size_t kMaxMarkdownBytes = 256 * 1024;
 //   - The work is linear in the input: md4c's parser and a single append-only pass. Input past
 //     kMaxMarkdownBytes (cut at the last line end before it) is rendered as escaped text in a
 //     <pre>, so a runaway answer is still shown in full but costs no parsing.
+//   - md4c parses a private copy of the input, so it never sees (or reads past) the caller's
+//     buffer. Should it ever report text outside that copy (a parser bug; see markdown.cpp), the
+//     whole answer is shown as escaped text in a <pre> instead.
 // Every top-level block ends with '\n', and nothing wraps the document, so the renderings of
 // consecutive pieces of a text concatenate (see StableBlockPrefix).
 //

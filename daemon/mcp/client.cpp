@@ -214,7 +214,13 @@ std::string FormatContent(const Json::Value& result) {
       note += (note.empty() ? "" : ", ") + std::to_string((bytes + 1023) / 1024) + " KiB";
     return note.empty() ? std::string() : " (" + note + ")";
   };
-  for (const Json::Value& item : result["content"]) {
+  const Json::Value& content = result["content"];
+  for (Json::ArrayIndex i = 0; content.isArray() && i < content.size(); ++i) {
+    const Json::Value& item = content[i];
+    if (!item.isObject()) {
+      add("[a content item that is not an object: not shown]");
+      continue;
+    }
     const std::string type = item["type"].isString() ? item["type"].asString() : "";
     if (type == "text" && item["text"].isString()) {
       add(item["text"].asString());
@@ -222,6 +228,10 @@ std::string FormatContent(const Json::Value& result) {
       add("[" + type + size_note(item) + ": not shown, Hearth passes on only text]");
     } else if (type == "resource") {
       const Json::Value& resource = item["resource"];
+      if (!resource.isObject()) {
+        add("[embedded resource: not shown]");
+        continue;
+      }
       std::string uri = resource["uri"].isString() ? resource["uri"].asString() : "?";
       add("[embedded resource " + uri + size_note(resource) + ": not shown]");
     } else if (type == "resource_link") {
@@ -342,6 +352,7 @@ void McpClient::Wake() {
 }
 
 void McpClient::EndSession(bool graceful, std::string reason) {
+  initialized_ = false;  // the next use starts a new server, once this one is gone
   if (!end_requested_) {
     end_requested_ = true;
     end_graceful_ = graceful;
@@ -493,7 +504,8 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
                               : Describe(reply, "during the MCP handshake");
     return Fail(Status::Unavailable(message));
   }
-  const Json::Value& result = reply.result;
+  const Json::Value result =
+      reply.result.isObject() ? reply.result : Json::Value(Json::objectValue);
   const std::string version =
       result["protocolVersion"].isString() ? result["protocolVersion"].asString() : "";
   if (std::find(kProtocolVersions.begin(), kProtocolVersions.end(), version) ==
@@ -617,7 +629,8 @@ Result<std::vector<ToolInfo>> McpClient::ListTools(const std::atomic<bool>* canc
                                 : Describe(reply, "while listing its tools");
       return Fail(Status::Unavailable(message));
     }
-    const Json::Value& tools = reply.result["tools"];
+    const Json::Value& tools =
+        reply.result.isObject() ? reply.result["tools"] : Json::Value::nullSingleton();
     if (!tools.isArray()) {
       stale_ = true;
       return Fail(
@@ -732,12 +745,12 @@ std::string McpClient::StatusLine() const {
 
 std::string McpClient::protocol_version() const {
   std::lock_guard lock(mu_);
-  return alive_ ? protocol_version_ : std::string();
+  return alive_ && !end_requested_ ? protocol_version_ : std::string();
 }
 
 std::optional<pid_t> McpClient::server_pid() const {
   std::lock_guard lock(mu_);
-  if (!alive_) return std::nullopt;
+  if (!alive_ || end_requested_) return std::nullopt;
   return pid_;
 }
 
@@ -790,9 +803,10 @@ void McpClient::HandleLine(std::string_view line, std::string& to_server) {
         if (message.method == "notifications/tools/list_changed") {
           stale_ = true;
           changed = true;
-        } else if (message.method == "notifications/message") {
+        } else if (message.method == "notifications/message" && message.params.isObject()) {
+          const Json::Value& level = message.params["level"];
           const Json::Value& data = message.params["data"];
-          AppendStderr("[log " + message.params["level"].asString() + "] " +
+          AppendStderr("[log " + (level.isString() ? level.asString() : "?") + "] " +
                        (data.isString() ? data.asString() : ToCompactJson(data)) + "\n");
         }
         break;
@@ -801,6 +815,17 @@ void McpClient::HandleLine(std::string_view line, std::string& to_server) {
     }
   }
   if (changed) changed_.notify_all();
+}
+
+void McpClient::HandleLineSafely(std::string_view line, std::string& to_server) {
+  // An exception would end the thread, and the program with it: whatever a server sends, the
+  // worst it gets is its line ignored.
+  try {
+    HandleLine(line, to_server);
+  } catch (const std::exception& error) {
+    std::lock_guard lock(mu_);
+    AppendStderr(std::string("[a message Hearth could not handle: ") + error.what() + "]\n");
+  }
 }
 
 void McpClient::RunSession(sandbox::PreparedPolicy policy, sandbox::ChildOptions child_options) {
@@ -853,7 +878,7 @@ void McpClient::RunSession(sandbox::PreparedPolicy policy, sandbox::ChildOptions
       ssize_t n = read(child.stdout_fd(), buffer, sizeof buffer);
       if (n > 0) {
         bool ok = splitter.Feed(std::string_view(buffer, static_cast<size_t>(n)),
-                                [&](std::string_view line) { HandleLine(line, to_server); });
+                                [&](std::string_view line) { HandleLineSafely(line, to_server); });
         if (!ok) {
           reason = "it sent a message longer than " +
                    std::to_string(options_.max_line_bytes / 1024) + " KiB";

@@ -55,9 +55,9 @@ struct ClientOptions {
   // The user's own home directory, which is never granted whole. Empty: $HOME.
   std::string user_home;
   // From starting the program to the answer to `initialize`.
-  std::chrono::milliseconds start_timeout{30000};
+  std::chrono::milliseconds start_timeout{20000};
   // Each page of tools/list.
-  std::chrono::milliseconds list_timeout{30000};
+  std::chrono::milliseconds list_timeout{20000};
   std::chrono::milliseconds call_timeout{120000};
   // After a failed start (or listing), uses fail at once with the same error for this long
   // rather than starting the server again for every run.
@@ -175,6 +175,7 @@ class McpClient {
   // The session thread and what it calls, holding mu_ only while touching shared state.
   void RunSession(sandbox::PreparedPolicy policy, sandbox::ChildOptions child_options);
   void HandleLine(std::string_view line, std::string& to_server);
+  void HandleLineSafely(std::string_view line, std::string& to_server);
   void AppendStderr(std::string_view bytes);
 
   const ClientOptions options_;

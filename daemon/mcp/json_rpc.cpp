@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <memory>
 
@@ -120,7 +121,15 @@ Result<std::vector<Message>> ParseLine(std::string_view line) {
   std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
   Json::Value value;
   std::string errors;
-  if (!reader->parse(line.data(), line.data() + line.size(), &value, &errors)) {
+  bool parsed;
+  try {
+    parsed = reader->parse(line.data(), line.data() + line.size(), &value, &errors);
+  } catch (const std::exception& error) {
+    // jsoncpp throws rather than fails when the nesting passes stackLimit.
+    parsed = false;
+    errors = error.what();
+  }
+  if (!parsed) {
     while (!errors.empty() && (errors.back() == '\n' || errors.back() == ' ')) errors.pop_back();
     return Status::InvalidArgument("not JSON: " + errors);
   }

@@ -65,7 +65,10 @@ struct Message {
 // send) of them. kInvalidArgument when the line is not JSON or is neither an object nor a
 // non-empty array; malformed members of a batch, and objects that are not JSON-RPC 2.0
 // messages, come back as Kind::kInvalid with `why` set. Nesting deeper than 128 levels is
-// refused (the parser recurses).
+// refused (the parser recurses). Never throws.
+//
+// Careful with what it returns: jsoncpp's Value::operator[] and as*() throw on a value of the
+// wrong type (an array indexed by name, an object read as a string), so check types first.
 Result<std::vector<Message>> ParseLine(std::string_view line);
 
 // The encoders return one line, "\n" included. Ids Hearth sends are integers.

@@ -1,5 +1,7 @@
 #include "mcp/mcp_tools.h"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 #include "base/sha256.h"
@@ -22,10 +24,11 @@ void AppendField(std::string& out, std::string_view field) {
 
 class McpTool final : public tools::Tool {
  public:
-  McpTool(std::shared_ptr<McpClient> client, const ToolInfo& info, std::string digest)
+  McpTool(std::shared_ptr<McpClient> client, const ToolInfo& info, std::string name,
+          std::string digest)
       : client_(std::move(client)), remote_name_(info.name) {
     const std::string& server = client_->options().server.name;
-    schema_.name = AgentToolName(server, info.name);
+    schema_.name = std::move(name);
     std::string description = "(from the MCP server \"" + server + "\") " + info.description;
     if (description.size() > kMaxDescription) {
       size_t cut = kMaxDescription;
@@ -55,17 +58,22 @@ class McpTool final : public tools::Tool {
   std::string grant_key_;
 };
 
-}  // namespace
-
-std::string AgentToolName(std::string_view server, std::string_view tool) {
+// AgentToolName, ending in a digest of the unabridged name when `hashed` or too long.
+std::string ToolName(std::string_view server, std::string_view tool, bool hashed) {
   std::string full = std::string(server) + "__" + std::string(tool);
   std::string name;
   name.reserve(full.size());
   for (char c : full) name += NameByte(c) ? c : '_';
-  if (name.size() <= kMaxToolName) return name;
+  if (name.size() <= kMaxToolName && !hashed) return name;
   std::string suffix = "_" + Sha256Hex(full).substr(0, 8);
-  name.resize(kMaxToolName - suffix.size());
+  name.resize(std::min(name.size(), kMaxToolName - suffix.size()));
   return name + suffix;
+}
+
+}  // namespace
+
+std::string AgentToolName(std::string_view server, std::string_view tool) {
+  return ToolName(server, tool, false);
 }
 
 std::string ServerDigest(const ServerConfig& server) {
@@ -84,8 +92,14 @@ std::string ServerDigest(const ServerConfig& server) {
 std::vector<std::unique_ptr<tools::Tool>> MakeMcpTools(const std::shared_ptr<McpClient>& client) {
   std::vector<std::unique_ptr<tools::Tool>> made;
   const std::string digest = ServerDigest(client->options().server);
+  const std::string& server = client->options().server.name;
+  std::set<std::string> names;
   for (const ToolInfo& info : client->tools()) {
-    made.push_back(std::make_unique<McpTool>(client, info, digest));
+    std::string name = ToolName(server, info.name, false);
+    // "a.b" and "a_b" read the same once sanitised; the digest tells them apart.
+    if (names.contains(name)) name = ToolName(server, info.name, true);
+    if (!names.insert(name).second) continue;
+    made.push_back(std::make_unique<McpTool>(client, info, std::move(name), digest));
   }
   return made;
 }

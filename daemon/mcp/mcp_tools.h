@@ -25,7 +25,8 @@ std::string AgentToolName(std::string_view server, std::string_view tool);
 std::string ServerDigest(const ServerConfig& server);
 
 // The tools of the client's last listing (McpClient::tools(); nothing is started here), in
-// the server's order. Each needs approval, and its grant_key() is
+// the server's order, named by AgentToolName (a name that sanitising made equal to an earlier
+// one ends in a digest of the unabridged name instead). Each needs approval, and its grant_key() is
 // "mcp:<agent tool name>@<ServerDigest>": "always allow" lasts while the server's command,
 // arguments and environment stay the same. Descriptions say which server the tool comes from
 // and are cut at 4 KiB; a schema that is not an object becomes {"type": "object"}. Calls go to

@@ -22,8 +22,14 @@ namespace {
 
 // What the child reports over the close-on-exec pipe when it cannot reach execve. Steps of
 // ApplyInChild are reported as kStageApply + ApplyStep.
-enum Stage : int32_t { kStageSetpgid = 1, kStageFds, kStageChdir, kStageCloseRange, kStageExec,
-                       kStageApply = 100 };
+enum Stage : int32_t {
+  kStageSetpgid = 1,
+  kStageFds,
+  kStageChdir,
+  kStageCloseRange,
+  kStageExec,
+  kStageApply = 100
+};
 
 struct ChildFailure {
   int32_t stage = 0;
@@ -94,12 +100,11 @@ struct ChildArgs {
 
 Status DescribeFailure(const ChildFailure& failure, const std::string& path) {
   if (failure.stage >= kStageApply) {
-    return Status::Unavailable(
-        PosixError(std::string("the sandbox could not be applied: ") +
-                       ApplyStepName(failure.stage - kStageApply),
-                   failure.error)
-            .message() +
-        "; the program was not run");
+    return Status::Unavailable(PosixError(std::string("the sandbox could not be applied: ") +
+                                              ApplyStepName(failure.stage - kStageApply),
+                                          failure.error)
+                                   .message() +
+                               "; the program was not run");
   }
   switch (failure.stage) {
     case kStageSetpgid:
@@ -237,9 +242,8 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(const ChildOptions& op
   args.parent_death_signal = options.parent_death_signal;
   args.stdin_fd = stdin_theirs.get();
   args.stdout_fd = stdout_theirs.get();
-  args.stderr_fd = options.stderr_mode == ChildOptions::Stderr::kIntoStdout
-                       ? stdout_theirs.get()
-                       : stderr_theirs.get();
+  args.stderr_fd = options.stderr_mode == ChildOptions::Stderr::kIntoStdout ? stdout_theirs.get()
+                                                                            : stderr_theirs.get();
   args.cwd_fd = cwd.get();
   args.report_fd = report_theirs.get();
   args.path = path->c_str();

@@ -31,12 +31,12 @@ constexpr uint64_t kFsReadFile = 1ULL << 2;
 constexpr uint64_t kFsReadDir = 1ULL << 3;
 constexpr uint64_t kFsMakeChar = 1ULL << 6;
 constexpr uint64_t kFsMakeBlock = 1ULL << 11;
-constexpr uint64_t kFsAbi1 = (1ULL << 13) - 1;  // EXECUTE ... MAKE_SYM
-constexpr uint64_t kFsRefer = 1ULL << 13;       // ABI 2
-constexpr uint64_t kFsTruncate = 1ULL << 14;    // ABI 3
-constexpr uint64_t kFsIoctlDev = 1ULL << 15;    // ABI 5
-constexpr uint64_t kNetBindTcp = 1ULL << 0;     // ABI 4
-constexpr uint64_t kNetConnectTcp = 1ULL << 1;  // ABI 4
+constexpr uint64_t kFsAbi1 = (1ULL << 13) - 1;      // EXECUTE ... MAKE_SYM
+constexpr uint64_t kFsRefer = 1ULL << 13;           // ABI 2
+constexpr uint64_t kFsTruncate = 1ULL << 14;        // ABI 3
+constexpr uint64_t kFsIoctlDev = 1ULL << 15;        // ABI 5
+constexpr uint64_t kNetBindTcp = 1ULL << 0;         // ABI 4
+constexpr uint64_t kNetConnectTcp = 1ULL << 1;      // ABI 4
 constexpr uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6
 constexpr uint64_t kScopeSignal = 1ULL << 1;        // ABI 6
 
@@ -47,7 +47,8 @@ struct RulesetAttr {
   uint64_t scoped;
 };
 
-constexpr uint64_t kFileRights = kFsExecute | kFsWriteFile | kFsReadFile | kFsTruncate | kFsIoctlDev;
+constexpr uint64_t kFileRights =
+    kFsExecute | kFsWriteFile | kFsReadFile | kFsTruncate | kFsIoctlDev;
 // Device nodes need CAP_MKNOD anyway; nothing in a workspace should make them.
 constexpr uint64_t kWorkspaceDirRights = ~(kFsMakeChar | kFsMakeBlock);
 constexpr uint64_t kReadOnlyRights = kFsExecute | kFsReadFile | kFsReadDir;
@@ -88,7 +89,8 @@ uint64_t HandledFs(int abi) {
 // True when `path` is `dir` or lies beneath it (both absolute and normalised).
 bool IsWithin(std::string_view path, std::string_view dir) {
   if (dir == "/") return true;
-  return path == dir || (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+  return path == dir ||
+         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
 }
 
 std::string RealPath(const std::string& path) {
@@ -119,7 +121,9 @@ std::vector<sock_filter> BuildSocketFilter(bool allow_network, bool allow_unix) 
   auto jump = [&p](uint16_t code, uint32_t k, uint8_t jt, uint8_t jf) {
     p.push_back(sock_filter{code, jt, jf, k});
   };
-  auto error = [](int e) { return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(e) & SECCOMP_RET_DATA); };
+  auto error = [](int e) {
+    return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(e) & SECCOMP_RET_DATA);
+  };
   constexpr uint16_t kLoad = BPF_LD | BPF_W | BPF_ABS;
   constexpr uint16_t kJeq = BPF_JMP | BPF_JEQ | BPF_K;
   constexpr uint16_t kRet = BPF_RET | BPF_K;
@@ -134,8 +138,8 @@ std::vector<sock_filter> BuildSocketFilter(bool allow_network, bool allow_unix) 
     stmt(kRet, error(ENOSYS));
   }
   const std::pair<long, int> refused[] = {
-      {__NR_io_uring_setup, ENOSYS}, {__NR_setsid, EPERM},       {__NR_setpgid, EPERM},
-      {__NR_keyctl, ENOSYS},         {__NR_add_key, ENOSYS},     {__NR_request_key, ENOSYS},
+      {__NR_io_uring_setup, ENOSYS}, {__NR_setsid, EPERM},   {__NR_setpgid, EPERM},
+      {__NR_keyctl, ENOSYS},         {__NR_add_key, ENOSYS}, {__NR_request_key, ENOSYS},
   };
   for (const auto& [nr, err] : refused) {
     jump(kJeq, static_cast<uint32_t>(nr), 0, 1);
@@ -168,7 +172,8 @@ std::vector<sock_filter> BuildSocketFilter(bool allow_network, bool allow_unix) 
 // Builds the ruleset: grants rules and records what it did in the report.
 class RulesetBuilder {
  public:
-  RulesetBuilder(int ruleset_fd, uint64_t handled, const SandboxPolicy& policy, PolicyReport* report)
+  RulesetBuilder(int ruleset_fd, uint64_t handled, const SandboxPolicy& policy,
+                 PolicyReport* report)
       : ruleset_fd_(ruleset_fd), handled_(handled), policy_(policy), report_(report) {}
 
   // Adds `fd` (any open file) with `rights`, cut down to what the ABI handles and what the kind of
@@ -187,7 +192,8 @@ class RulesetBuilder {
   // A read-only path or a device, granted whole. Missing paths are skipped.
   Status GrantWhole(const std::string& path, uint64_t rights) {
     UniqueFd fd(open(path.c_str(), O_PATH | O_CLOEXEC));
-    if (!fd.valid()) return errno == ENOENT || errno == ENOTDIR ? Status::Ok() : PosixError("open " + path, errno);
+    if (!fd.valid())
+      return errno == ENOENT || errno == ENOTDIR ? Status::Ok() : PosixError("open " + path, errno);
     struct stat st {};
     if (fstat(fd.get(), &st) != 0) return PosixError("stat " + path, errno);
     return Grant(fd.get(), rights, S_ISDIR(st.st_mode), path);
@@ -218,7 +224,8 @@ class RulesetBuilder {
     return real_root == "/" ? "/" + rel : real_root + "/" + rel;
   }
   void NoteDenied(std::string path) {
-    if (report_->denied.size() < PolicyReport::kMaxListed) report_->denied.push_back(std::move(path));
+    if (report_->denied.size() < PolicyReport::kMaxListed)
+      report_->denied.push_back(std::move(path));
     ++report_->denied_count;
   }
   void NoteUnexamined(std::string path) {
@@ -260,8 +267,13 @@ void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t inde
   }
   std::vector<Node> children;
   bool complete = true;
-  errno = 0;
-  while (dirent* entry = readdir(dir.get())) {
+  for (;;) {
+    errno = 0;
+    dirent* entry = readdir(dir.get());
+    if (entry == nullptr) {
+      complete = errno == 0;
+      break;
+    }
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     if (++*walked > policy_.walk_max_entries) {
@@ -274,7 +286,11 @@ void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t inde
     unsigned char type = entry->d_type;
     if (type == DT_UNKNOWN) {
       struct stat child_st {};
-      if (fstatat(dirfd(dir.get()), entry->d_name, &child_st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (fstatat(dirfd(dir.get()), entry->d_name, &child_st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // gone meanwhile
+        complete = false;               // an entry of unknown kind: not clean
+        break;
+      }
       type = S_ISDIR(child_st.st_mode) ? DT_DIR : S_ISLNK(child_st.st_mode) ? DT_LNK : DT_REG;
     }
     child.kind = type == DT_DIR ? Kind::kDirectory : type == DT_LNK ? Kind::kSymlink : Kind::kFile;
@@ -284,9 +300,7 @@ void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t inde
       child.state = child.kind == Kind::kDirectory ? State::kPending : State::kListed;
     }
     children.push_back(std::move(child));
-    errno = 0;
   }
-  if (errno != 0) complete = false;
   if (!complete) {
     nodes_[index].state = State::kUnexamined;
     return;
@@ -445,7 +459,8 @@ Result<PreparedPolicy> PreparedPolicy::PrepareForAbi(const SandboxPolicy& policy
     report.scoped = true;
   }
   size_t attr_size = abi >= 6 ? sizeof attr : abi >= 4 ? 2 * sizeof(uint64_t) : sizeof(uint64_t);
-  prepared.ruleset_.Reset(static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)));
+  prepared.ruleset_.Reset(
+      static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0)));
   if (!prepared.ruleset_.valid()) return PosixError("landlock_create_ruleset", errno);
 
   // Read-only paths are granted whole, so nothing the deny-list names may lie inside one.
@@ -459,9 +474,9 @@ Result<PreparedPolicy> PreparedPolicy::PrepareForAbi(const SandboxPolicy& policy
     std::string real = RealPath(entry);
     for (const std::string& dir : read_only) {
       if (IsWithin(entry, dir) || (!real.empty() && IsWithin(real, dir))) {
-        return Status::InvalidArgument(
-            "the deny-list entry " + entry + " lies inside " + dir +
-            ", which commands may read whole; remove " + dir + " from the read-only paths");
+        return Status::InvalidArgument("the deny-list entry " + entry + " lies inside " + dir +
+                                       ", which commands may read whole; remove " + dir +
+                                       " from the read-only paths");
       }
     }
   }
@@ -479,7 +494,8 @@ Result<PreparedPolicy> PreparedPolicy::PrepareForAbi(const SandboxPolicy& policy
         return Status::InvalidArgument(
             "workspace root " + root + " lies inside " + dir +
             ", which commands may read whole, and holds entries the deny-list protects; use a "
-            "root outside " + dir + " or remove " + dir + " from the read-only paths");
+            "root outside " +
+            dir + " or remove " + dir + " from the read-only paths");
       }
     }
   }

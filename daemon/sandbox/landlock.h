@@ -17,8 +17,9 @@
 
 namespace hearth::sandbox {
 
-// The running kernel's Landlock ABI version (1 for Linux 5.13 ... 7 for 6.15 and later), or 0
-// when Landlock is not built in or was left out of the boot-time `lsm=` list. Hearth refuses to
+// The running kernel's Landlock ABI version (1 for Linux 5.13, 4 for 6.7, 7 for 6.15; Hearth
+// uses what it knows of up to 7), or 0 when Landlock is not built in or was left out of the
+// boot-time `lsm=` list. Hearth refuses to
 // start sandboxed children when this is 0: it never runs a command unconfined.
 int LandlockAbi();
 
@@ -113,10 +114,11 @@ struct PolicyReport {
 // under an innocent name cannot be recognised. Thread-safe once prepared; move-only.
 class PreparedPolicy {
  public:
-  // Builds the ruleset for the running kernel's ABI. kUnavailable when Landlock is not there,
-  // kInvalidArgument for a relative or missing root or a root inside a read-only path with
-  // denied entries beneath it, kUnsupported on a CPU architecture the socket filter is not
-  // written for, kIoError when the kernel refuses a rule.
+  // Builds the ruleset for the running kernel's ABI. Errors: kUnavailable when Landlock is not
+  // there; kInvalidArgument for a relative root, a root inside a read-only path with denied
+  // entries beneath it, or an absolute deny-list entry inside a read-only path; kNotFound (and
+  // the like, from errno) for a root that cannot be opened; kUnsupported on a CPU architecture
+  // the socket filter is not written for; kIoError when the kernel refuses a rule.
   static Result<PreparedPolicy> Prepare(const SandboxPolicy& policy);
   // The same, restricted to the rights of an older ABI (1 to LandlockAbi()), for tests.
   static Result<PreparedPolicy> PrepareForAbi(const SandboxPolicy& policy, int abi);

@@ -326,7 +326,8 @@ Result<Workspace::Location> Workspace::Locate(int fd, std::string_view given) co
       }
       size_t shown_root = Contains(root_reals[0], *real) ? 0 : outer;
       const std::string& base = root_reals[shown_root];
-      std::string relative = real->substr(base == "/" ? 1 : std::min(real->size(), base.size() + 1));
+      std::string relative =
+          real->substr(base == "/" ? 1 : std::min(real->size(), base.size() + 1));
       Location location;
       location.root_real = root_reals[outer];
       location.display = shown_root == 0 ? (relative.empty() ? "." : relative)
@@ -417,8 +418,8 @@ Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) con
   }
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     UniqueFd existing;
-    int error = Openat2(parent->fd(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC, kBeneathNoSymlinks,
-                        &existing);
+    int error =
+        Openat2(parent->fd(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC, kBeneathNoSymlinks, &existing);
     if (error == 0) {
       struct stat st;
       if (fstat(existing.get(), &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -1,7 +1,7 @@
+// Workspace: the folders the agent's own file tools may use, confined by openat2 and the deny-list.
 #pragma once
 
-#include <sys/types.h>
-
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <cstdint>
 #include <limits>
@@ -15,20 +16,13 @@
 namespace hearth::tools {
 namespace {
 
-using sandbox::DirEntry;
 using sandbox::Directory;
+using sandbox::DirEntry;
 using sandbox::EntryType;
 using sandbox::Workspace;
 
-constexpr size_t kListLimit = 500;
-constexpr int64_t kReadScanLimit = int64_t{8} << 20;
-constexpr size_t kReadOutputLimit = size_t{64} << 10;
 constexpr size_t kChunk = size_t{64} << 10;
-constexpr int kSearchMaxDepth = 12;
-constexpr int kSearchMaxVisited = 20000;
-constexpr size_t kSearchBytesPerFile = size_t{1} << 20;
-constexpr int kSearchMaxResults = 100;
-constexpr int kSearchDefaultResults = 50;
+constexpr int64_t kSearchDefaultResults = 50;
 constexpr size_t kMaxQueryLength = 256;
 constexpr size_t kSnippetLength = 200;
 
@@ -112,6 +106,13 @@ void DropIncompleteTail(std::string* text) {
   if (length > back + 1) text->resize(text->size() - 1 - back);
 }
 
+// "64 KiB", "8 MiB", "300 bytes".
+std::string Size(uint64_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string LowerAscii(std::string_view text) {
@@ -191,8 +192,12 @@ std::string PathHelp(const Workspace& workspace) {
 // The shared part of the three tools: argument checks, refusals, the no-throw firewall.
 class FileTool : public Tool {
  public:
-  FileTool(std::shared_ptr<const Workspace> workspace, llm::ToolSchema schema, std::string usage)
-      : workspace_(std::move(workspace)), schema_(std::move(schema)), usage_(std::move(usage)) {}
+  FileTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits,
+           llm::ToolSchema schema, std::string usage)
+      : workspace_(std::move(workspace)),
+        limits_(limits),
+        schema_(std::move(schema)),
+        usage_(std::move(usage)) {}
 
   const llm::ToolSchema& schema() const override { return schema_; }
   bool needs_approval() const override { return false; }
@@ -215,6 +220,7 @@ class FileTool : public Tool {
   virtual ToolResult Run(const Json::Value& arguments, const ToolContext& context) const = 0;
 
   const Workspace& workspace() const { return *workspace_; }
+  const FileToolLimits& limits() const { return limits_; }
 
   ToolResult BadArguments(const std::string& problem) const {
     return Failure("bad arguments for " + schema_.name + ": " + problem + ". Expected " + usage_);
@@ -231,20 +237,21 @@ class FileTool : public Tool {
 
  private:
   std::shared_ptr<const Workspace> workspace_;
+  FileToolLimits limits_;
   llm::ToolSchema schema_;
   std::string usage_;
 };
 
 // --- list_dir -----------------------------------------------------------------------------------
 
-llm::ToolSchema ListDirSchema(const Workspace& workspace) {
+llm::ToolSchema ListDirSchema(const Workspace& workspace, const FileToolLimits& limits) {
   llm::ToolSchema schema;
   schema.name = "list_dir";
   schema.description =
       "List a directory in the user's workspace: each entry's name, type (file, dir, link) and "
-      "size in bytes, sorted by name, at most 500 entries. Use it to find your way before "
-      "reading files." +
-      PathHelp(workspace);
+      "size in bytes, sorted by name, at most " +
+      std::to_string(limits.list_entries) +
+      " entries. Use it to find your way before reading files." + PathHelp(workspace);
   schema.parameters["type"] = "object";
   schema.parameters["properties"]["path"] =
       Property("string", "The directory to list. Default \".\", the workspace folder.");
@@ -254,8 +261,9 @@ llm::ToolSchema ListDirSchema(const Workspace& workspace) {
 
 class ListDirTool : public FileTool {
  public:
-  explicit ListDirTool(std::shared_ptr<const Workspace> workspace)
-      : FileTool(workspace, ListDirSchema(*workspace), "{\"path\": string (optional)}") {}
+  ListDirTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits)
+      : FileTool(workspace, limits, ListDirSchema(*workspace, limits),
+                 "{\"path\": string (optional)}") {}
 
  private:
   ToolResult Run(const Json::Value& args, const ToolContext& context) const override {
@@ -267,7 +275,8 @@ class ListDirTool : public FileTool {
     Result<Directory> dir = workspace().OpenDirectory(target);
     if (!dir.ok()) return Refused(dir.status(), target, context);
 
-    // Keeps the kListLimit first names (a max-heap on name) however large the directory is.
+    // Keeps the limits().list_entries first names (a max-heap on name) however large the directory
+    // is.
     auto later = [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; };
     std::priority_queue<DirEntry, std::vector<DirEntry>, decltype(later)> first(later);
     size_t total = 0;
@@ -278,7 +287,7 @@ class ListDirTool : public FileTool {
         return false;
       }
       ++total;
-      if (first.size() < kListLimit) {
+      if (first.size() < limits().list_entries) {
         first.push(entry);
       } else if (entry.name < first.top().name) {
         first.pop();
@@ -298,8 +307,8 @@ class ListDirTool : public FileTool {
 
     std::string shown = ShownName(dir->path());
     if (total == 0) return ToolResult{false, shown + " is empty.\n"};
-    std::string text = shown + ": " + std::to_string(total) +
-                       (total == 1 ? " entry" : " entries") + "\n";
+    std::string text =
+        shown + ": " + std::to_string(total) + (total == 1 ? " entry" : " entries") + "\n";
     for (const DirEntry& entry : entries) {
       switch (entry.type) {
         case EntryType::kFile:
@@ -318,7 +327,7 @@ class ListDirTool : public FileTool {
     }
     if (total > entries.size()) {
       text += "… " + std::to_string(total - entries.size()) +
-              " more entries not shown (only the first " + std::to_string(kListLimit) +
+              " more entries not shown (only the first " + std::to_string(limits().list_entries) +
               " by name are listed; use search_files to find a name)\n";
     }
     return ToolResult{false, std::move(text)};
@@ -327,21 +336,22 @@ class ListDirTool : public FileTool {
 
 // --- read_file ----------------------------------------------------------------------------------
 
-llm::ToolSchema ReadFileSchema(const Workspace& workspace) {
+llm::ToolSchema ReadFileSchema(const Workspace& workspace, const FileToolLimits& limits) {
   llm::ToolSchema schema;
   schema.name = "read_file";
   schema.description =
-      "Read a text file in the user's workspace. Returns at most 64 KiB of text per call; for a "
-      "longer file, read it in parts with start_line and end_line (1-based, inclusive). Binary "
-      "files are refused; bytes that are not UTF-8 show as U+FFFD." +
+      "Read a text file in the user's workspace. Returns at most " +
+      Size(limits.read_output_bytes) +
+      " of text per call; for a longer file, read it in parts with start_line and end_line "
+      "(1-based, inclusive). Binary files are refused; bytes that are not UTF-8 show as U+FFFD." +
       PathHelp(workspace);
   schema.parameters["type"] = "object";
   schema.parameters["properties"]["path"] = Property("string", "The file to read.");
   Json::Value start = Property("integer", "First line to return (1-based). Default 1.");
   start["minimum"] = 1;
   schema.parameters["properties"]["start_line"] = start;
-  Json::Value end =
-      Property("integer", "Last line to return (inclusive). Default: as far as 64 KiB allows.");
+  Json::Value end = Property("integer", "Last line to return (inclusive). Default: as far as " +
+                                            Size(limits.read_output_bytes) + " allows.");
   end["minimum"] = 1;
   schema.parameters["properties"]["end_line"] = end;
   schema.parameters["required"].append("path");
@@ -351,8 +361,8 @@ llm::ToolSchema ReadFileSchema(const Workspace& workspace) {
 
 class ReadFileTool : public FileTool {
  public:
-  explicit ReadFileTool(std::shared_ptr<const Workspace> workspace)
-      : FileTool(workspace, ReadFileSchema(*workspace),
+  ReadFileTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits)
+      : FileTool(workspace, limits, ReadFileSchema(*workspace, limits),
                  "{\"path\": string, \"start_line\": integer >= 1 (optional), \"end_line\": "
                  "integer >= start_line (optional)}") {}
 
@@ -386,12 +396,14 @@ class ReadFileTool : public FileTool {
     bool eof = false;
     bool reached_end = false;
     bool ends_with_newline = false;
+    const int64_t scan_limit = limits().read_scan_bytes;
+    const size_t output_limit = limits().read_output_bytes;
     std::string buffer(kChunk, '\0');
     while (!cut && !reached_end) {
       if (Cancelled(context)) return Failure("read_file was cancelled");
-      if (scanned >= kReadScanLimit) break;
+      if (scanned >= scan_limit) break;
       size_t want = static_cast<size_t>(
-          std::min<int64_t>(static_cast<int64_t>(buffer.size()), kReadScanLimit - scanned));
+          std::min<int64_t>(static_cast<int64_t>(buffer.size()), scan_limit - scanned));
       ssize_t n = read(fd->get(), buffer.data(), want);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Failure(PosixError("read " + shown, errno).message());
@@ -408,7 +420,7 @@ class ReadFileTool : public FileTool {
                          "shows text");
         }
         if (line >= start) {
-          if (raw.size() >= kReadOutputLimit) {
+          if (raw.size() >= output_limit) {
             cut = true;
             break;
           }
@@ -440,29 +452,32 @@ class ReadFileTool : public FileTool {
     if (cut && last_complete >= start) {
       raw.resize(complete_bytes);
       shown_end = last_complete;
-      note = "[output cut at 64 KiB after line " + std::to_string(shown_end) +
-             "; call read_file with start_line=" + std::to_string(shown_end + 1) +
-             " to read on]\n";
+      note = "[output cut at " + Size(output_limit) + " after line " + std::to_string(shown_end) +
+             "; call read_file with start_line=" + std::to_string(shown_end + 1) + " to read on]\n";
     } else if (cut) {
       DropIncompleteTail(&raw);
       shown_end = start;
-      note = "[line " + std::to_string(start) + " is longer than 64 KiB and was cut; continue with "
-             "start_line=" + std::to_string(start + 1) + "]\n";
+      note = "[line " + std::to_string(start) + " is longer than " + Size(output_limit) +
+             " and was cut; continue with start_line=" + std::to_string(start + 1) + "]\n";
     } else if (eof || reached_end) {
       shown_end = reached_end ? end : total_lines;
+    } else if (line <= start && raw.empty()) {  // the scan limit, before the first line asked for
+      return Failure("line " + std::to_string(start) + " of " + shown + " lies beyond its first " +
+                     Size(static_cast<uint64_t>(scan_limit)) +
+                     ", which is as far as read_file reads");
     } else {  // the scan limit
       shown_end = std::max(start, line - 1);
       if (last_complete >= start) {
         raw.resize(complete_bytes);
         shown_end = last_complete;
       }
-      note = "[stopped after scanning the first 8 MiB of " + shown +
-             "; lines past " + std::to_string(shown_end) + " cannot be read with read_file]\n";
+      note = "[stopped after scanning the first " + Size(static_cast<uint64_t>(scan_limit)) +
+             " of " + shown + "; lines past " + std::to_string(shown_end) +
+             " cannot be read with read_file]\n";
     }
-    std::string text = shown + ", lines " + std::to_string(start) + "-" +
-                       std::to_string(shown_end) +
-                       (eof ? " of " + std::to_string(total_lines) : std::string()) + ":\n" +
-                       ToValidUtf8(raw);
+    std::string text =
+        shown + ", lines " + std::to_string(start) + "-" + std::to_string(shown_end) +
+        (eof ? " of " + std::to_string(total_lines) : std::string()) + ":\n" + ToValidUtf8(raw);
     if (!text.ends_with('\n')) text += '\n';
     return ToolResult{false, text + note};
   }
@@ -470,11 +485,13 @@ class ReadFileTool : public FileTool {
 
 // --- search_files -------------------------------------------------------------------------------
 
-llm::ToolSchema SearchFilesSchema(const Workspace& workspace) {
+llm::ToolSchema SearchFilesSchema(const Workspace& workspace, const FileToolLimits& limits) {
   llm::ToolSchema schema;
   schema.name = "search_files";
   schema.description =
-      "Search the user's workspace beneath a directory, up to 12 levels deep. By default finds "
+      "Search the user's workspace beneath a directory, up to " +
+      std::to_string(limits.search_depth) +
+      " levels deep. By default finds "
       "files and directories whose name contains the query (case-insensitive); * and ? in the "
       "query make it a wildcard pattern for the whole name, e.g. \"*.md\". With content=true, "
       "finds lines in text files that contain the query (plain text, case-insensitive) and "
@@ -487,9 +504,12 @@ llm::ToolSchema SearchFilesSchema(const Workspace& workspace) {
       Property("string", "The directory to search beneath. Default \".\", the workspace folder.");
   schema.parameters["properties"]["content"] =
       Property("boolean", "true to search inside files instead of names. Default false.");
-  Json::Value max = Property("integer", "Most results to return, 1 to 100. Default 50.");
+  int64_t most = limits.search_results;
+  Json::Value max =
+      Property("integer", "Most results to return, 1 to " + std::to_string(most) + ". Default " +
+                              std::to_string(std::min(kSearchDefaultResults, most)) + ".");
   max["minimum"] = 1;
-  max["maximum"] = kSearchMaxResults;
+  max["maximum"] = Json::Int64{most};
   schema.parameters["properties"]["max_results"] = max;
   schema.parameters["required"].append("query");
   schema.parameters["additionalProperties"] = false;
@@ -498,10 +518,11 @@ llm::ToolSchema SearchFilesSchema(const Workspace& workspace) {
 
 class SearchFilesTool : public FileTool {
  public:
-  explicit SearchFilesTool(std::shared_ptr<const Workspace> workspace)
-      : FileTool(workspace, SearchFilesSchema(*workspace),
+  SearchFilesTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits)
+      : FileTool(workspace, limits, SearchFilesSchema(*workspace, limits),
                  "{\"query\": string, \"path\": string (optional), \"content\": boolean "
-                 "(optional), \"max_results\": integer 1-100 (optional)}") {}
+                 "(optional), \"max_results\": integer 1-" +
+                     std::to_string(limits.search_results) + " (optional)}") {}
 
  private:
   // One search's state; the walk is bounded by every field's limit.
@@ -549,8 +570,9 @@ class SearchFilesTool : public FileTool {
     search.content = content.value_or(false);
     search.glob = !search.content && query->find_first_of("*?") != std::string::npos;
     search.query = search.glob ? *query : LowerAscii(*query);
+    int64_t most = std::max(1, limits().search_results);
     search.max_results = static_cast<size_t>(
-        std::clamp<int64_t>(max_results.value_or(kSearchDefaultResults), 1, kSearchMaxResults));
+        std::clamp<int64_t>(max_results.value_or(std::min(kSearchDefaultResults, most)), 1, most));
 
     Result<Directory> top = workspace().OpenDirectory(target);
     if (!top.ok()) return Refused(top.status(), target, context);
@@ -586,16 +608,17 @@ class SearchFilesTool : public FileTool {
               " results; there may be more: narrow the query or the path]\n";
     }
     if (search.visit_limit) {
-      text += "[stopped after looking at " + std::to_string(kSearchMaxVisited) +
+      text += "[stopped after looking at " + std::to_string(limits().search_entries) +
               " entries; search a smaller directory]\n";
     }
     if (search.too_deep > 0) {
-      text += "[" + std::to_string(search.too_deep) +
-              " directories deeper than 12 levels were not searched; search beneath them]\n";
+      text += "[" + std::to_string(search.too_deep) + " directories deeper than " +
+              std::to_string(limits().search_depth) +
+              " levels were not searched; search beneath them]\n";
     }
     if (search.partly_read > 0) {
-      text += "[" + std::to_string(search.partly_read) +
-              " files are larger than 1 MiB; only their first 1 MiB was searched]\n";
+      text += "[" + std::to_string(search.partly_read) + " files are larger than " +
+              Size(limits().search_file_bytes) + "; only their beginning was searched]\n";
     }
     return ToolResult{false, std::move(text)};
   }
@@ -610,7 +633,7 @@ class SearchFilesTool : public FileTool {
         search->cancelled = true;
         return false;
       }
-      if (++search->visited > kSearchMaxVisited) {
+      if (++search->visited > limits().search_entries) {
         search->visit_limit = true;
         return false;
       }
@@ -633,7 +656,7 @@ class SearchFilesTool : public FileTool {
         search->results.push_back(std::move(shown));
       }
       if (entry.type == EntryType::kDirectory) {
-        if (depth + 1 > kSearchMaxDepth) {
+        if (depth + 1 > limits().search_depth) {
           ++search->too_deep;
         } else {
           subdirectories.push_back(Pending{dir, entry.name, depth + 1});
@@ -655,7 +678,8 @@ class SearchFilesTool : public FileTool {
                      Search* search) const {
     Result<UniqueFd> fd = workspace().OpenFileForRead(dir, name);
     if (!fd.ok()) return;
-    std::string data(kSearchBytesPerFile + 1, '\0');
+    const size_t cap = limits().search_file_bytes;
+    std::string data(cap + 1, '\0');
     size_t have = 0;
     while (have < data.size()) {
       ssize_t n = read(fd->get(), data.data() + have, data.size() - have);
@@ -663,9 +687,9 @@ class SearchFilesTool : public FileTool {
       if (n <= 0) break;
       have += static_cast<size_t>(n);
     }
-    if (have > kSearchBytesPerFile) {
+    if (have > cap) {
       ++search->partly_read;
-      have = kSearchBytesPerFile;
+      have = cap;
     }
     data.resize(have);
     if (data.find('\0') != std::string::npos) return;  // binary
@@ -697,11 +721,12 @@ class SearchFilesTool : public FileTool {
 }  // namespace
 
 std::vector<std::unique_ptr<Tool>> MakeFileTools(
-    std::shared_ptr<const sandbox::Workspace> workspace) {
+    std::shared_ptr<const sandbox::Workspace> workspace, const FileToolLimits& limits) {
+  assert(workspace != nullptr);
   std::vector<std::unique_ptr<Tool>> tools;
-  tools.push_back(std::make_unique<ListDirTool>(workspace));
-  tools.push_back(std::make_unique<ReadFileTool>(workspace));
-  tools.push_back(std::make_unique<SearchFilesTool>(workspace));
+  tools.push_back(std::make_unique<ListDirTool>(workspace, limits));
+  tools.push_back(std::make_unique<ReadFileTool>(workspace, limits));
+  tools.push_back(std::make_unique<SearchFilesTool>(workspace, limits));
   return tools;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -8,16 +10,25 @@
 
 namespace hearth::tools {
 
+// The bounds of the file tools. The defaults suit a desktop; tests make them small.
+struct FileToolLimits {
+  size_t list_entries = 500;                    // list_dir: entries shown, the first by name
+  int64_t read_scan_bytes = int64_t{8} << 20;   // read_file: how far into a file lines are sought
+  size_t read_output_bytes = size_t{64} << 10;  // read_file: text returned per call
+  int search_depth = 12;                        // search_files: levels below its path
+  int search_entries = 20000;                   // search_files: directory entries looked at
+  size_t search_file_bytes = size_t{1} << 20;   // search_files: bytes read of each file
+  int search_results = 100;                     // search_files: the most max_results may ask
+};
+
 // The read-only file tools, every one confined by `workspace` (never null):
 //   list_dir      {path?}                                   entries with type and size, sorted
 //   read_file     {path, start_line?, end_line?}            text, by line range for long files
 //   search_files  {query, path?, content?, max_results?}    names, or lines containing `query`
-// None needs approval. Limits: list_dir shows 500 entries; read_file scans at most 8 MiB and
-// returns at most 64 KiB; search_files walks 12 levels deep, visits 20000 entries, reads 1 MiB
-// of each file and returns at most 100 results. Each says so in its result when a limit cut it
+// None needs approval. Each is bounded by `limits` and says so in its result when a bound cut it
 // short. Denials reach ToolContext::on_denial once each and come back as "denied: ...".
 // Thread-safe: the tools hold no state besides the shared, immutable workspace.
 std::vector<std::unique_ptr<Tool>> MakeFileTools(
-    std::shared_ptr<const sandbox::Workspace> workspace);
+    std::shared_ptr<const sandbox::Workspace> workspace, const FileToolLimits& limits = {});
 
 }  // namespace hearth::tools

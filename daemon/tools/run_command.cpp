@@ -35,7 +35,10 @@ std::string ToValidUtf8(std::string_view in) {
       ++i;
       continue;
     }
-    size_t length = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    size_t length = c >= 0xC2 && c <= 0xDF   ? 2
+                    : c >= 0xE0 && c <= 0xEF ? 3
+                    : c >= 0xF0 && c <= 0xF4 ? 4
+                                             : 0;
     uint32_t code = length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
     bool valid = length > 0 && i + length <= in.size();
     for (size_t k = 1; valid && k < length; ++k) {
@@ -54,6 +57,19 @@ std::string ToValidUtf8(std::string_view in) {
     }
   }
   return out;
+}
+
+// Drops a UTF-8 sequence that the output cap cut in two at the end of `text`.
+void DropIncompleteTail(std::string* text) {
+  size_t continuation = 0;
+  while (continuation < 3 && continuation < text->size() &&
+         (static_cast<unsigned char>((*text)[text->size() - 1 - continuation]) & 0xC0) == 0x80) {
+    ++continuation;
+  }
+  if (continuation == text->size()) return;
+  auto lead = static_cast<unsigned char>((*text)[text->size() - 1 - continuation]);
+  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  if (length > continuation + 1) text->resize(text->size() - 1 - continuation);
 }
 
 // `path` (absolute) with ".", ".." and repeated slashes resolved lexically.
@@ -111,8 +127,8 @@ std::vector<std::string> Words(std::string_view command) {
       }
     } else if (c == '\'' || c == '"') {
       quote = c;
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '|' || c == '&' ||
-               c == '<' || c == '>' || c == '(' || c == ')' || c == '`') {
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == ';' || c == '|' || c == '&' || c == '<' ||
+               c == '>' || c == '(' || c == ')' || c == '`') {
       flush();
     } else {
       word += c;
@@ -181,11 +197,12 @@ class RunCommandTool final : public Tool {
   };
 
   void Deny(const ToolContext& context, std::string target, std::string reason) const {
-    if (context.on_denial) context.on_denial(Denial{schema_.name, std::move(target), std::move(reason)});
+    if (context.on_denial)
+      context.on_denial(Denial{schema_.name, std::move(target), std::move(reason)});
   }
   // The real directory to run in, or a refusal (a ToolResult) when it is not allowed.
   std::variant<std::string, ToolResult> ResolveCwd(const Json::Value& arguments,
-                                                  const ToolContext& context) const;
+                                                   const ToolContext& context) const;
   // Words of the command that name denied paths (at most kMaxReportedWords).
   std::vector<std::string> DeniedWords(std::string_view command, const std::string& cwd) const;
   bool Denied(const std::string& path) const;
@@ -245,8 +262,8 @@ std::vector<std::string> RunCommandTool::DeniedWords(std::string_view command,
   return found;
 }
 
-std::variant<std::string, ToolResult> RunCommandTool::ResolveCwd(
-    const Json::Value& arguments, const ToolContext& context) const {
+std::variant<std::string, ToolResult> RunCommandTool::ResolveCwd(const Json::Value& arguments,
+                                                                 const ToolContext& context) const {
   if (roots_.empty()) {
     return Error("run_command has no workspace folder to run in; add one in Hearth's settings.");
   }
@@ -256,9 +273,9 @@ std::variant<std::string, ToolResult> RunCommandTool::ResolveCwd(
     given = arguments["cwd"].asString();
     if (given.find('\0') != std::string::npos) return Error("\"cwd\" contains a NUL byte.");
   }
-  std::string path = given.empty()                ? roots_[0].given
-                     : given.front() == '/'       ? Normalize(given)
-                                                  : Normalize(roots_[0].given + "/" + given);
+  std::string path = given.empty()          ? roots_[0].given
+                     : given.front() == '/' ? Normalize(given)
+                                            : Normalize(roots_[0].given + "/" + given);
   std::string real = RealPath(path);
   if (real.empty()) return Error("cwd " + path + " does not exist or cannot be reached.");
   for (const Root& root : roots_) {
@@ -266,13 +283,13 @@ std::variant<std::string, ToolResult> RunCommandTool::ResolveCwd(
     if (options_.policy.deny_list.DeniesAbsolute(real, root.real) ||
         options_.policy.deny_list.DeniesAbsolute(path, root.given)) {
       std::string reason = "the folder is on Hearth's deny-list";
-      Deny(context, given, reason);
+      Deny(context, given.empty() ? path : given, reason);
       return Error("denied: cwd " + path + ": " + reason + ".");
     }
     return real;
   }
   std::string reason = "commands run only inside the workspace folders";
-  Deny(context, given, reason);
+  Deny(context, given.empty() ? path : given, reason);
   return Error("denied: cwd " + path + ": " + reason + ".");
 }
 
@@ -299,6 +316,9 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
         ". Nothing was run.");
   }
 
+  if (context.cancel != nullptr && context.cancel->load()) {
+    return Error("Cancelled before the command started; nothing was run.");
+  }
   auto cwd = ResolveCwd(arguments, context);
   if (auto* refused = std::get_if<ToolResult>(&cwd)) return *refused;
   const std::string& dir = std::get<std::string>(cwd);
@@ -336,7 +356,9 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
   auto run = sandbox::RunToCompletion(**child, limits);
   if (!run.ok()) return Error("The command could not be watched: " + run.status().message());
 
-  std::string text = run->out.empty() && !run->truncated() ? "(no output)\n" : ToValidUtf8(run->out);
+  if (run->truncated()) DropIncompleteTail(&run->out);
+  std::string text =
+      run->out.empty() && !run->truncated() ? "(no output)\n" : ToValidUtf8(run->out);
   if (!text.empty() && text.back() != '\n') text += '\n';
   if (run->truncated()) {
     text += "[output truncated: the first " + std::to_string(run->out.size()) +

@@ -448,10 +448,8 @@ http::Response App::SendMessage(const http::Request& request, const store::Conve
     return Fragment(html);
   }
   std::string run_key = "run-" + std::to_string(message->id);
-  agent_.live->Prepare(c.id, run_key);
-  Status started = agent_.agent->Start(c.id);
+  Status started = agent_.agent->Start(c.id, [&] { agent_.live->Prepare(c.id, run_key); });
   if (!started.ok()) {
-    agent_.live->Abandon(c.id);
     // The message is kept; the notice says why nothing answers it and what to do.
     html.html += views_->NoticeMessage(started.message()).html;
     return Fragment(html);

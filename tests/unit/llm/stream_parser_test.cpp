@@ -134,7 +134,8 @@ void ExpectEndsWith(const std::vector<StreamEvent>& events, Kind kind) {
 
 std::string SseChunk(std::string_view delta_json, std::string_view finish = "null") {
   return "data: {\"choices\":[{\"index\":0,\"delta\":" + std::string(delta_json) +
-         ",\"finish_reason\":" + std::string(finish) + "}],\"object\":\"chat.completion.chunk\"}\n\n";
+         ",\"finish_reason\":" + std::string(finish) +
+         "}],\"object\":\"chat.completion.chunk\"}\n\n";
 }
 
 TEST(StreamParserTranscripts, GiveTheSameEventsHoweverTheBytesAreSplit) {
@@ -182,8 +183,7 @@ TEST(OpenAiStream, HelloStreamsMarkdownThenUsageFromTheLastChunk) {
 
 TEST(OpenAiStream, WithoutARoleChunkEmptyAndNullDeltasEmitNothing) {
   auto events = Parse(Wire::kOpenAi, TranscriptBody("norole.0.sse"));
-  EXPECT_EQ(Describe(events),
-            "content[Sure]\ncontent[, here]\ncontent[ it is.]\ndone[stop|9/5]\n");
+  EXPECT_EQ(Describe(events), "content[Sure]\ncontent[, here]\ncontent[ it is.]\ndone[stop|9/5]\n");
 }
 
 TEST(OpenAiStream, ReadsCrLfCommentsFieldsWithoutSpaceAndDataOverTwoLines) {
@@ -221,17 +221,18 @@ TEST(OpenAiStream, TellsToolCallsWithoutIndexApartByTheirIds) {
 }
 
 TEST(OpenAiStream, ToolCallPiecesWithoutIndexOrIdContinueTheFirstCall) {
-  auto events =
-      Parse(Wire::kOpenAi, SseChunk(R"({"tool_calls":[{"function":{"name":"f","arguments":"{"}}]})") +
-                               SseChunk(R"({"tool_calls":[{"function":{"arguments":"}"}}]})") +
-                               "data: [DONE]\n\n");
+  auto events = Parse(Wire::kOpenAi,
+                      SseChunk(R"({"tool_calls":[{"function":{"name":"f","arguments":"{"}}]})") +
+                          SseChunk(R"({"tool_calls":[{"function":{"arguments":"}"}}]})") +
+                          "data: [DONE]\n\n");
   EXPECT_EQ(Describe(events), "tool[0||f|{]\ntool[0|||}]\ndone[]\n");
 }
 
 TEST(OpenAiStream, SerializesArgumentsSentAsAnObject) {
   auto events = Parse(
       Wire::kOpenAi,
-      SseChunk(R"({"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"b":[1,2.5,"x"],"a":true}}}]})") +
+      SseChunk(
+          R"({"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":{"b":[1,2.5,"x"],"a":true}}}]})") +
           "data: [DONE]\n\n");
   EXPECT_EQ(Describe(events), "tool[0|c|f|{\"a\":true,\"b\":[1,2.5,\"x\"]}]\ndone[]\n");
 }
@@ -270,10 +271,10 @@ TEST(OpenAiStream, AnEmptyBodyIsCutOff) {
 }
 
 TEST(OpenAiStream, EndingAfterAFinishReasonWithoutDoneIsDone) {
-  auto events = Parse(Wire::kOpenAi, SseChunk(R"({"content":"Hi"})") +
-                                         SseChunk("{}", "\"length\"") +
-                                         "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
-                                         "\"completion_tokens\":1}}\n\n");
+  auto events =
+      Parse(Wire::kOpenAi, SseChunk(R"({"content":"Hi"})") + SseChunk("{}", "\"length\"") +
+                               "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+                               "\"completion_tokens\":1}}\n\n");
   EXPECT_EQ(Describe(events), "content[Hi]\ndone[length|3/1]\n");
 }
 
@@ -292,9 +293,22 @@ TEST(OpenAiStream, ReadsEventsWhoseBlankLinesAreMissing) {
             "content[a]\ncontent[b]\ndone[]\n");
 }
 
+TEST(OpenAiStream, ReadsAStreamWithNoBlankLinesAtAll) {
+  std::string a = SseChunk(R"({"content":"a"})");
+  std::string b = SseChunk(R"({"content":"b"})", "\"stop\"");
+  a.pop_back();
+  b.pop_back();
+  EXPECT_EQ(Describe(Parse(Wire::kOpenAi, a + b)), "content[a]\ncontent[b]\ndone[stop]\n");
+  // Cut in the middle of the last line.
+  auto cut = Parse(Wire::kOpenAi, a + b.substr(0, 30));
+  ExpectEndsWith(cut, Kind::kError);
+  EXPECT_NE(cut.back().text.find("cut off"), std::string::npos) << cut.back().text;
+}
+
 TEST(OpenAiStream, AcceptsBareCarriageReturnsAndAByteOrderMark) {
-  std::string body = "\xEF\xBB\xBF: hi\rdata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\r"
-                     "data: [DONE]\r\r";
+  std::string body =
+      "\xEF\xBB\xBF: hi\rdata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\r\r"
+      "data: [DONE]\r\r";
   EXPECT_EQ(Describe(Parse(Wire::kOpenAi, body)), "content[x]\ndone[]\n");
 }
 
@@ -330,7 +344,8 @@ TEST(OpenAiStream, RefusesJsonNestedTooDeeply) {
 
 TEST(StreamParserLimits, ALineLongerThanFourMebibytesIsAnError) {
   std::string body = SseChunk(R"({"content":"ok"})") + "data: \"" +
-                     std::string(kMaxStreamLineBytes, 'a') + "\"\n\n" + SseChunk(R"({"content":"x"})");
+                     std::string(kMaxStreamLineBytes, 'a') + "\"\n\n" +
+                     SseChunk(R"({"content":"x"})");
   for (size_t piece : {body.size(), size_t{4096}, size_t{1} << 20}) {
     std::vector<size_t> cuts;
     for (size_t at = piece; at < body.size(); at += piece) cuts.push_back(at);
@@ -350,7 +365,8 @@ TEST(StreamParserLimits, AnEventWhoseDataLinesAddUpPastTheLimitIsAnError) {
 }
 
 TEST(StreamParserLimits, AnOllamaLineLongerThanTheLimitIsAnError) {
-  std::string body = "{\"message\":{\"content\":\"" + std::string(kMaxStreamLineBytes, 'a') + "\"}}\n";
+  std::string body =
+      "{\"message\":{\"content\":\"" + std::string(kMaxStreamLineBytes, 'a') + "\"}}\n";
   auto events = FeedWhole(Wire::kOllama, body);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_NE(events[0].text.find("longer than 4 MiB"), std::string::npos);
@@ -366,8 +382,9 @@ TEST(StreamParserContract, NothingFollowsAnError) {
   parser->Feed("data: {\"error\":{\"message\":\"boom\"}}\n\n", out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].kind, Kind::kError);
-  EXPECT_EQ(out[0].text,
-            "The model server stopped with an error: boom. Check the server's log, then try again.");
+  EXPECT_EQ(
+      out[0].text,
+      "The model server stopped with an error: boom. Check the server's log, then try again.");
   parser->Feed(SseChunk(R"({"content":"late"})") + "data: [DONE]\n\n", out);
   parser->Finish(out);
   EXPECT_EQ(out.size(), 1u);
@@ -427,9 +444,10 @@ TEST(OllamaStream, CutMidLineIsReportedAsCutOff) {
 }
 
 TEST(OllamaStream, AcceptsCrLfBlankLinesAndALastLineWithoutNewline) {
-  EXPECT_EQ(Describe(Parse(Wire::kOllama,
-                           "{\"message\":{\"content\":\"a\"}}\r\n\r\n{\"done\":true,\"eval_count\":2}")),
-            "content[a]\ndone[|0/2]\n");
+  EXPECT_EQ(
+      Describe(Parse(Wire::kOllama,
+                     "{\"message\":{\"content\":\"a\"}}\r\n\r\n{\"done\":true,\"eval_count\":2}")),
+      "content[a]\ndone[|0/2]\n");
 }
 
 TEST(OllamaStream, ALineThatIsNotAJsonObjectIsAnError) {

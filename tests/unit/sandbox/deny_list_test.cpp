@@ -42,10 +42,9 @@ TEST(ADefaultDenyList, DeniesEveryDefaultAtAnyDepth) {
 
 TEST(ADefaultDenyList, AllowsOrdinaryPaths) {
   DenyList deny;
-  for (const char* path :
-       {"", ".", "src/main.cpp", "README.md", ".config/other/settings.json", "gcloud/readme",
-        ".config", "environment.txt", "my.env", "keys/readme", "server.pem.txt", "myid_rsa",
-        ".sshx/notes", "ssh/config"}) {
+  for (const char* path : {"", ".", "src/main.cpp", "README.md", ".config/other/settings.json",
+                           "gcloud/readme", ".config", "environment.txt", "my.env", "keys/readme",
+                           "server.pem.txt", "myid_rsa", ".sshx/notes", "ssh/config"}) {
     EXPECT_FALSE(deny.Denies(path)) << path;
   }
 }
@@ -124,7 +123,7 @@ TEST(AnAbsoluteDenyEntry, IsAlsoRecordedByItsRealPath) {
   EXPECT_TRUE(deny.DeniesAbsolute(dir.File("alias/hearth.db"), "/"));
 }
 
-TEST(DeniesAbsolute, JudgesPatternsFromTheRootsOwnNameOn) {
+TEST(ADenyListJudgingAbsolutePaths, ChecksPatternsFromTheRootsOwnNameOn) {
   DenyList deny;
   // "id_*" above the root does not deny the whole workspace...
   EXPECT_FALSE(deny.DeniesAbsolute("/srv/id_users/me/notes.txt", "/srv/id_users/me"));

@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -38,14 +39,13 @@ std::string ReadAll(int fd) {
 }
 
 // A home directory with secrets in the usual places, a project, and a folder beside the home:
-//   <tmp>/home/{.ssh/{id_rsa, known_hosts}, .env, secret.pem, .config/gcloud/creds, .config/app.conf}
-//   <tmp>/home/proj/{README.md, src/main.cpp}
-//   <tmp>/outside/plain.txt
+//   <tmp>/home/{.ssh/{id_rsa, known_hosts}, .env, secret.pem, .config/gcloud/creds,
+//   .config/app.conf} <tmp>/home/proj/{README.md, src/main.cpp} <tmp>/outside/plain.txt
 class WorkspaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* dir : {"home", "home/.ssh", "home/.config", "home/.config/gcloud",
-                            "home/proj", "home/proj/src", "outside"}) {
+    for (const char* dir : {"home", "home/.ssh", "home/.config", "home/.config/gcloud", "home/proj",
+                            "home/proj/src", "outside"}) {
       ASSERT_EQ(mkdir(tmp_.File(dir).c_str(), 0700), 0) << dir;
     }
     WriteFile(Home(".ssh/id_rsa"), "PRIVATE KEY\n");
@@ -114,14 +114,14 @@ TEST_F(AWorkspace, NamesThePathAsGivenInItsRefusal) {
 }
 
 TEST_F(AWorkspace, RefusesSymlinksThatLeadIntoTheDenyList) {
-  Link("../.ssh", "proj/keys");                // a directory
-  Link("../.ssh/id_rsa", "proj/key.txt");      // a file
+  Link("../.ssh", "proj/keys");               // a directory
+  Link("../.ssh/id_rsa", "proj/key.txt");     // a file
   Link(".config/gcloud/creds", "creds.txt");  // a multi-component pattern
-  Link("proj/keys", "chain");                  // a link to a link
+  Link("proj/keys", "chain");                 // a link to a link
   Workspace workspace = Open({Home()});
   // None of these names is denied as written: only where they lead is.
-  for (const char* path : {"proj/keys/known_hosts", "proj/key.txt", "creds.txt",
-                           "chain/known_hosts"}) {
+  for (const char* path :
+       {"proj/keys/known_hosts", "proj/key.txt", "creds.txt", "chain/known_hosts"}) {
     Status status = workspace.OpenForRead(path).status();
     ExpectDenied(status, path);
     EXPECT_NE(status.message().find("leads to a path on the deny-list"), std::string::npos)
@@ -181,8 +181,9 @@ TEST_F(AWorkspace, RefusesASymlinkLoop) {
 TEST_F(AWorkspace, RefusesAFifoNamedLikeAFileWithoutBlocking) {
   ASSERT_EQ(mkfifo(Home("proj/notes.txt").c_str(), 0600), 0);
   Workspace workspace = Open({Home()});
-  auto opened = std::async(std::launch::async,
-                           [&workspace] { return workspace.OpenForRead("proj/notes.txt").status(); });
+  auto opened = std::async(std::launch::async, [&workspace] {
+    return workspace.OpenForRead("proj/notes.txt").status();
+  });
   if (opened.wait_for(std::chrono::seconds(5)) == std::future_status::timeout) {
     ADD_FAILURE() << "OpenForRead blocked on a FIFO";
     // A writer unblocks the reader's open, so the test ends instead of hanging.
@@ -236,21 +237,27 @@ TEST_F(AWorkspace, ListsOnlyEntriesTheDenyListAllows) {
   ASSERT_TRUE(home.ok()) << home.status().ToString();
   EXPECT_EQ(home->path(), ".");
   std::set<std::string> names;
-  ASSERT_TRUE(workspace.ForEachEntry(*home, [&](const DirEntry& e) {
-    names.insert(e.name);
-    return true;
-  }).ok());
+  ASSERT_TRUE(workspace
+                  .ForEachEntry(*home,
+                                [&](const DirEntry& e) {
+                                  names.insert(e.name);
+                                  return true;
+                                })
+                  .ok());
   EXPECT_EQ(names, (std::set<std::string>{".config", "proj"}));
 
   Result<Directory> config = workspace.OpenDirectory(".config");
   ASSERT_TRUE(config.ok());
   names.clear();
-  ASSERT_TRUE(workspace.ForEachEntry(*config, [&](const DirEntry& e) {
-    names.insert(e.name);
-    EXPECT_EQ(e.type, EntryType::kFile);
-    EXPECT_EQ(e.size, 3);
-    return true;
-  }).ok());
+  ASSERT_TRUE(workspace
+                  .ForEachEntry(*config,
+                                [&](const DirEntry& e) {
+                                  names.insert(e.name);
+                                  EXPECT_EQ(e.type, EntryType::kFile);
+                                  EXPECT_EQ(e.size, 3);
+                                  return true;
+                                })
+                  .ok());
   EXPECT_EQ(names, (std::set<std::string>{"app.conf"}));
 }
 
@@ -333,9 +340,20 @@ TEST_F(AWorkspace, OpensFilesForWritingOnlyWhereReadingIsAllowed) {
   EXPECT_EQ(workspace.OpenForWrite("src", false).status().code(), Code::kInvalidArgument);
 }
 
+TEST_F(AWorkspace, CreatesNothingWhoseReachedPathIsDenied) {
+  ASSERT_EQ(mkdir(Home("vault").c_str(), 0700), 0);
+  Link("../vault", "proj/v");
+  DenyList deny;
+  ASSERT_TRUE(deny.Add("vault/secret*").ok());
+  Workspace workspace = Open({Home()}, std::move(deny));
+  // Neither "proj/v/secret.txt" as given nor its parent "vault" is denied; the two together are.
+  ExpectDenied(workspace.OpenForWrite("proj/v/secret.txt", true).status(), "proj/v/secret.txt");
+  EXPECT_NE(access(Home("vault/secret.txt").c_str(), F_OK), 0) << "created before the check";
+  EXPECT_TRUE(workspace.OpenForWrite("proj/v/public.txt", true).ok());
+}
+
 TEST_F(AWorkspace, RefusesRootsThatAreRelativeMissingOrDenied) {
-  EXPECT_EQ(Workspace::Open({"relative/dir"}, DenyList()).status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(Workspace::Open({"relative/dir"}, DenyList()).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Workspace::Open({Home("missing")}, DenyList()).status().code(), Code::kNotFound);
   EXPECT_EQ(Workspace::Open({Home(".ssh")}, DenyList()).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(Workspace::Open({Home("proj/../proj")}, DenyList()).status().code(),
@@ -369,6 +387,37 @@ TEST_F(AWorkspace, IsUnavailableWithoutOpenat2AndNeverFallsBack) {
   }
   EXPECT_EQ(openat2_calls, 1);  // the probe at Open, nothing after
   EXPECT_NE(access(Home("proj/new.txt").c_str(), F_OK), 0);
+}
+
+std::vector<uint64_t> resolve_flags;
+long Openat2Recording(int dirfd, const char* path, struct open_how* how, size_t size) {
+  resolve_flags.push_back(how->resolve);
+  return syscall(SYS_openat2, dirfd, path, how, size);
+}
+
+// The deny-list check on the reached path would also catch most escapes; this makes sure the
+// kernel's confinement is there in its own right.
+TEST_F(AWorkspace, ResolvesEveryPathBeneathARootWithoutMagicLinks) {
+  resolve_flags.clear();
+  Result<Workspace> workspace = Workspace::Open({Home()}, DenyList(), &Openat2Recording);
+  ASSERT_TRUE(workspace.ok());
+  EXPECT_TRUE(workspace->OpenForRead("proj/README.md").ok());
+  EXPECT_TRUE(workspace->OpenForWrite("proj/new.txt", true).ok());
+  Result<Directory> home = workspace->OpenDirectory(".");
+  ASSERT_TRUE(home.ok());
+  size_t before_walk = resolve_flags.size();
+  Result<Directory> proj = workspace->OpenSubdirectory(*home, "proj");
+  ASSERT_TRUE(proj.ok());
+  EXPECT_TRUE(workspace->OpenFileForRead(*proj, "README.md").ok());
+  ASSERT_GE(resolve_flags.size(), before_walk + 2);
+  for (size_t i = 0; i < resolve_flags.size(); ++i) {
+    EXPECT_EQ(resolve_flags[i] & (RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS),
+              RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+        << "call " << i;
+    if (i >= before_walk) {
+      EXPECT_NE(resolve_flags[i] & RESOLVE_NO_SYMLINKS, 0u) << "call " << i;
+    }
+  }
 }
 
 }  // namespace
