@@ -113,7 +113,8 @@ class McpClient {
   // Starts the server if needed and lists its tools (following pagination cursors), replacing
   // the cached list. Errors: kUnavailable (could not start, stopped, did not answer; the message
   // says why, with the end of its stderr), kUnsupported (an unknown protocol version),
-  // kCancelled, kInvalidArgument (a malformed answer).
+  // kNotFound (no such program), kPermissionDenied (its install folder cannot be opened to it
+  // safely, see ServerReadOnlyPaths), kCancelled, kInvalidArgument (a malformed answer).
   Result<std::vector<ToolInfo>> ListTools(const std::atomic<bool>* cancel = nullptr);
   // True when the tools were never listed or the server said they changed, and no failure is
   // being waited out: the next run should call ListTools before asking the model.

@@ -261,7 +261,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t control = data[0];
   std::string_view raw(reinterpret_cast<const char*>(data) + 1, size - 1);
   // Expanded inputs grow fast; their first bytes are enough to reach every path.
-  std::string_view head = raw.substr(0, 64);
+  std::string_view head = raw.substr(0, 32);
   std::string expanded = Expand(head);
   for (Wire wire : {Wire::kOpenAi, Wire::kOllama}) {
     Check(wire, raw, control);
