@@ -200,10 +200,14 @@ int RunBackend(int argc) {
 int main(int argc, char**) {
   // Before any thread starts: libcurl's global state is not thread-safe to set up.
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  int code;
   try {
-    return hearth::RunBackend(argc);
+    code = hearth::RunBackend(argc);
   } catch (const std::exception& e) {
     hearth::LogError(std::string("unexpected error: ") + e.what());
-    return hearth::kExitFailure;
+    code = hearth::kExitFailure;
   }
+  // Every run has been joined by now: nothing uses libcurl any more.
+  curl_global_cleanup();
+  return code;
 }
