@@ -137,7 +137,8 @@ void LiveRuns::MessageChanged(const store::Message& message) {
                          message.content.starts_with(tracked.message.content);
   if (text_only) {
     std::string_view text = message.content;
-    size_t stable = std::max(tracked.stable, markdown::StableBlockPrefix(text));
+    // Resumed from the last stable point, so the scan stays linear over the whole answer.
+    size_t stable = tracked.stable + markdown::StableBlockPrefix(text.substr(tracked.stable));
     if (stable > tracked.stable) {
       Wrap(data, "div", "beforeend:#msg-" + id + "-blocks",
            markdown::RenderMarkdown(text.substr(tracked.stable, stable - tracked.stable)));
