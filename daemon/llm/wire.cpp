@@ -6,40 +6,10 @@
 #include <cstdint>
 #include <exception>
 
+#include "base/utf8.h"
+
 namespace hearth::llm {
 namespace {
-
-constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";  // U+FFFD
-
-// The length of the well-formed UTF-8 sequence starting at text[i], or 0 when there is none
-// (stray continuation byte, overlong form, surrogate, past U+10FFFF, or cut short).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  auto c = static_cast<unsigned char>(text[i]);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t code_point;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    code_point = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    code_point = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    code_point = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (text.size() - i < n) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    auto b = static_cast<unsigned char>(text[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (b & 0x3F);
-  }
-  if (n == 3 && (code_point < 0x800 || (code_point >= 0xD800 && code_point <= 0xDFFF))) return 0;
-  if (n == 4 && (code_point < 0x10000 || code_point > 0x10FFFF)) return 0;
-  return n;
-}
 
 bool ContainsIgnoringCase(std::string_view haystack, std::string_view needle) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
@@ -192,19 +162,7 @@ void RepairUtf8(std::string& text) {
     if (n == 0) break;
     i += n;
   }
-  if (i == text.size()) return;
-  std::string repaired(text, 0, i);
-  while (i < text.size()) {
-    size_t n = Utf8SequenceLength(text, i);
-    if (n == 0) {
-      repaired += kReplacementChar;
-      ++i;
-    } else {
-      repaired.append(text, i, n);
-      i += n;
-    }
-  }
-  text = std::move(repaired);
+  if (i < text.size()) text = ToValidUtf8(text);
 }
 
 int64_t JsonCount(const Json::Value* value) {
@@ -242,7 +200,7 @@ void AppendJsonString(std::string& out, std::string_view text) {
         continue;
       }
       flush();
-      out += kReplacementChar;
+      out += kReplacementCharacter;
       run_start = ++i;
       continue;
     }
@@ -384,7 +342,7 @@ std::string TextForUser(std::string_view text, size_t max_bytes) {
       piece = text.substr(i, n);
       i += n;
     } else {
-      piece = kReplacementChar;
+      piece = kReplacementCharacter;
       i += 1;
     }
     if (out.size() + (pending_space ? 1 : 0) + piece.size() > max_bytes) {

@@ -10,42 +10,12 @@
 #include <optional>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace hearth::markdown {
 namespace {
 
-constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
-
 // --- UTF-8 ---
-
-// The length of the well-formed UTF-8 sequence that starts at s[i], or 0 when there is none
-// (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short).
-size_t SequenceLength(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 // Appends `text` with every ill-formed sequence replaced by U+FFFD, copying well-formed runs
 // (the whole text, usually) in one go.
@@ -62,7 +32,7 @@ void AppendRepairedUtf8(std::string& out, std::string_view text) {
         continue;
       }
     }
-    size_t len = SequenceLength(text, i);
+    size_t len = Utf8SequenceLength(text, i);
     if (len > 0) {
       i += len;
       continue;

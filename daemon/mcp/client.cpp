@@ -14,6 +14,8 @@
 #include <system_error>
 #include <utility>
 
+#include "base/utf8.h"
+
 namespace hearth::mcp {
 namespace {
 
@@ -37,44 +39,10 @@ std::string Seconds(milliseconds duration) {
   return std::to_string(ms / 1000) + "." + fraction + " s";
 }
 
-// Text from a program as the model and the page want it: every byte that does not start a
-// well-formed UTF-8 sequence becomes U+FFFD.
-std::string ToValidUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    size_t length = c < 0x80                 ? 1
-                    : c >= 0xC2 && c <= 0xDF ? 2
-                    : c >= 0xE0 && c <= 0xEF ? 3
-                    : c >= 0xF0 && c <= 0xF4 ? 4
-                                             : 0;
-    bool valid = length > 0 && i + length <= in.size();
-    uint32_t code = length == 1 ? c : length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
-    for (size_t k = 1; valid && k < length; ++k) {
-      auto next = static_cast<unsigned char>(in[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    const uint32_t least = length == 2 ? 0x80 : length == 3 ? 0x800 : length == 4 ? 0x10000 : 0;
-    valid = valid && code >= least && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
-    if (valid) {
-      out.append(in.substr(i, length));
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 // The head of `text`, at most `cap` bytes cut at a character boundary, with a note when cut.
 std::string Cap(std::string text, size_t cap) {
   if (text.size() <= cap) return text;
-  size_t cut = cap;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  size_t cut = Utf8Prefix(text, cap);
   size_t dropped = text.size() - cut;
   text.resize(cut);
   text += "\n[output truncated: the first " + std::to_string(cut) + " bytes are shown, " +

@@ -11,6 +11,7 @@
 #include <queue>
 #include <utility>
 
+#include "base/utf8.h"
 #include "sandbox/deny_list.h"
 
 namespace hearth::tools {
@@ -25,47 +26,6 @@ constexpr size_t kChunk = size_t{64} << 10;
 constexpr int64_t kSearchDefaultResults = 50;
 constexpr size_t kMaxQueryLength = 256;
 constexpr size_t kSnippetLength = 200;
-
-// Valid UTF-8: every byte that does not start a well-formed sequence becomes U+FFFD (overlong
-// forms, surrogates and code points past U+10FFFF included).
-std::string ToValidUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    size_t length = 0;
-    uint32_t code = 0;
-    uint32_t least = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2, code = c & 0x1F, least = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3, code = c & 0x0F, least = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4, code = c & 0x07, least = 0x10000;
-    }
-    bool valid = length > 0 && i + length <= in.size();
-    for (size_t k = 1; valid && k < length; ++k) {
-      auto next = static_cast<unsigned char>(in[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    valid = valid && code >= least && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
-    if (valid) {
-      out.append(in.substr(i, length));
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
 
 // A name or a line as one line of output: control characters but tab escaped, so that a name
 // holding a newline cannot forge entries, and valid UTF-8.
@@ -83,27 +43,6 @@ std::string ShownName(std::string_view name) {
     }
   }
   return ToValidUtf8(escaped);
-}
-
-// `text` cut to at most `limit` bytes, not inside a UTF-8 sequence.
-std::string_view CutUtf8(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return text;
-  size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
-
-// Drops a UTF-8 sequence left incomplete at the end of `text` by a cut.
-void DropIncompleteTail(std::string* text) {
-  size_t back = 0;
-  while (back < 3 && back < text->size() &&
-         (static_cast<unsigned char>((*text)[text->size() - 1 - back]) & 0xC0) == 0x80) {
-    ++back;
-  }
-  if (back == text->size()) return;
-  auto lead = static_cast<unsigned char>((*text)[text->size() - 1 - back]);
-  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (length > back + 1) text->resize(text->size() - 1 - back);
 }
 
 // "64 KiB", "8 MiB", "300 bytes".
@@ -455,7 +394,7 @@ class ReadFileTool : public FileTool {
       note = "[output cut at " + Size(output_limit) + " after line " + std::to_string(shown_end) +
              "; call read_file with start_line=" + std::to_string(shown_end + 1) + " to read on]\n";
     } else if (cut) {
-      DropIncompleteTail(&raw);
+      DropIncompleteUtf8Tail(raw);
       shown_end = start;
       note = "[line " + std::to_string(start) + " is longer than " + Size(output_limit) +
              " and was cut; continue with start_line=" + std::to_string(start + 1) + "]\n";
@@ -709,7 +648,7 @@ class SearchFilesTool : public FileTool {
       std::string_view line(data.data() + line_start, line_end - line_start);
       while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-      std::string snippet = ShownName(CutUtf8(line, kSnippetLength));
+      std::string snippet = ShownName(line.substr(0, Utf8Prefix(line, kSnippetLength)));
       if (line.size() > kSnippetLength) snippet += "…";
       search->results.push_back(shown + ":" + std::to_string(line_number) + ": " + snippet);
       if (line_end >= lowered.size()) break;

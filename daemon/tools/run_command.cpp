@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "base/utf8.h"
 #include "sandbox/child_process.h"
 
 namespace hearth::tools {
@@ -21,56 +22,6 @@ using sandbox::PreparedPolicy;
 constexpr size_t kMaxCommandLength = 64 * 1024;
 constexpr size_t kMaxReportedWords = 8;
 constexpr std::chrono::milliseconds kStopGrace{1000};
-
-// Output from a program as text for the model: every byte that does not start a well-formed
-// UTF-8 sequence becomes U+FFFD.
-std::string ToValidUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-      ++i;
-      continue;
-    }
-    size_t length = c >= 0xC2 && c <= 0xDF   ? 2
-                    : c >= 0xE0 && c <= 0xEF ? 3
-                    : c >= 0xF0 && c <= 0xF4 ? 4
-                                             : 0;
-    uint32_t code = length == 2 ? c & 0x1F : length == 3 ? c & 0x0F : c & 0x07;
-    bool valid = length > 0 && i + length <= in.size();
-    for (size_t k = 1; valid && k < length; ++k) {
-      auto next = static_cast<unsigned char>(in[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3F);
-    }
-    const uint32_t least = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
-    valid = valid && code >= least && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
-    if (valid) {
-      out.append(in.substr(i, length));
-      i += length;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
-// Drops a UTF-8 sequence that the output cap cut in two at the end of `text`.
-void DropIncompleteTail(std::string* text) {
-  size_t continuation = 0;
-  while (continuation < 3 && continuation < text->size() &&
-         (static_cast<unsigned char>((*text)[text->size() - 1 - continuation]) & 0xC0) == 0x80) {
-    ++continuation;
-  }
-  if (continuation == text->size()) return;
-  auto lead = static_cast<unsigned char>((*text)[text->size() - 1 - continuation]);
-  size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-  if (length > continuation + 1) text->resize(text->size() - 1 - continuation);
-}
 
 // `path` (absolute) with ".", ".." and repeated slashes resolved lexically.
 std::string Normalize(std::string_view path) {
@@ -356,7 +307,7 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
   auto run = sandbox::RunToCompletion(**child, limits);
   if (!run.ok()) return Error("The command could not be watched: " + run.status().message());
 
-  if (run->truncated()) DropIncompleteTail(&run->out);
+  if (run->truncated()) DropIncompleteUtf8Tail(run->out);
   std::string text =
       run->out.empty() && !run->truncated() ? "(no output)\n" : ToValidUtf8(run->out);
   if (!text.empty() && text.back() != '\n') text += '\n';
