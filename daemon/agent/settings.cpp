@@ -148,8 +148,14 @@ void Settings::Rebuild() {
       for (const std::string& root : workspace->roots())
         roots += (roots.empty() ? "" : ", ") + root;
       report_.push_back("Workspace: " + roots);
+      for (const std::string& root : workspace->ReadOnlyRoots()) {
+        report_.push_back("Workspace " + root +
+                          " is read-only to Hearth: write_file and edit_file fail there (see "
+                          "\"Letting the agent write\" in the README).");
+      }
       auto shared = std::make_shared<const sandbox::Workspace>(std::move(*workspace));
       for (auto& tool : tools::MakeFileTools(shared)) box->Add(std::move(tool));
+      for (auto& tool : tools::MakeWriteTools(shared)) box->Add(std::move(tool));
       // Commands run in the same roots, confined by Landlock; without Landlock the tool refuses
       // every call and says why.
       tools::RunCommandOptions run;

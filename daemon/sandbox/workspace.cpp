@@ -3,13 +3,17 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <memory>
+
+#include "base/random.h"
 
 namespace hearth::sandbox {
 namespace {
@@ -132,6 +136,34 @@ Result<std::string> RealPath(int fd) {
   return target;
 }
 
+Status SymlinkRefused(std::string_view given) {
+  return Status::InvalidArgument(Shown(given) +
+                                 " is a symbolic link; write to the file it points to");
+}
+
+// Why writing `given` failed, when the file system refused. 0: nothing to add.
+Status WriteError(std::string_view given, int error) {
+  std::string shown = Shown(given);
+  switch (error) {
+    case 0:
+      return Status::IoError("could not write " + shown);
+    case EROFS:
+      return Status::IoError(
+          "could not write " + shown +
+          ": the file system is read-only to Hearth. Under its systemd service Hearth sees your "
+          "home folder read-only unless the workspace folder is listed in ReadWritePaths= (see "
+          "\"Letting the agent write\" in the README)");
+    case ENOSPC:
+    case EDQUOT:
+      return Status::IoError("could not write " + shown + ": the disk is full; " + shown +
+                             " was left as it was");
+    case EFBIG:
+      return Status::TooLarge("could not write " + shown + ": the file is too large");
+    default:
+      return FileSystemError("write " + shown, error);
+  }
+}
+
 const char* KindOf(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISREG(mode)) return "a file";
@@ -167,6 +199,14 @@ Result<UniqueFd> Reopen(int fd, int flags, const struct stat& checked, std::stri
 }
 
 }  // namespace
+
+Result<FileVersion> VersionOf(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return FileSystemError("stat", errno);
+  return FileVersion{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                     static_cast<int64_t>(st.st_size),
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
 
 Result<Workspace> Workspace::Open(const std::vector<std::string>& roots, DenyList deny_list,
                                   Openat2Fn openat2) {
@@ -393,8 +433,7 @@ Result<Directory> Workspace::OpenDirectory(std::string_view path) const {
   return FinishDirectory(std::move(*fd), path);
 }
 
-Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) const {
-  if (!availability_.ok()) return availability_;
+Result<Directory> Workspace::OpenParent(std::string_view path, std::string* name) const {
   size_t root = 0;
   std::string rest;
   Status given = CheckGiven(path, &root, &rest);
@@ -403,7 +442,7 @@ Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) con
   if (parts.empty() || parts.back() == "..") {
     return Status::InvalidArgument(Shown(path) + " does not name a file");
   }
-  std::string name(parts.back());
+  *name = std::string(parts.back());
   parts.pop_back();
   Result<UniqueFd> parent_fd =
       Resolve(roots_[root].fd.get(), Join(parts), O_PATH | O_CLOEXEC, kBeneath, path);
@@ -413,19 +452,24 @@ Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) con
   // The parent as reached (through symlinks) plus the name, before anything is created.
   Result<Location> parent_at = Locate(parent->fd(), path);
   if (!parent_at.ok()) return parent_at.status();
-  if (deny_list_.DeniesAbsolute(Under(parent_at->real, name), parent_at->root_real)) {
+  if (deny_list_.DeniesAbsolute(Under(parent_at->real, *name), parent_at->root_real)) {
     return Status::PermissionDenied("denied: " + Shown(path) + " leads to a path on the deny-list");
   }
+  return parent;
+}
+
+Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) const {
+  if (!availability_.ok()) return availability_;
+  std::string name;
+  Result<Directory> parent = OpenParent(path, &name);
+  if (!parent.ok()) return parent.status();
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     UniqueFd existing;
     int error =
         Openat2(parent->fd(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC, kBeneathNoSymlinks, &existing);
     if (error == 0) {
       struct stat st;
-      if (fstat(existing.get(), &st) == 0 && S_ISLNK(st.st_mode)) {
-        return Status::InvalidArgument(Shown(path) +
-                                       " is a symbolic link; write to the file it points to");
-      }
+      if (fstat(existing.get(), &st) == 0 && S_ISLNK(st.st_mode)) return SymlinkRefused(path);
       return FinishFile(std::move(existing), path, O_WRONLY);
     }
     if (error != ENOENT || !create) return ResolveError(path, error);
@@ -442,6 +486,166 @@ Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) con
     // Someone else created it between the two calls: look again.
   }
   return Status::Busy(Shown(path) + " keeps changing; try again");
+}
+
+Result<WriteOutcome> Workspace::WriteFile(std::string_view path, std::string_view content,
+                                          WriteMode mode, const FileVersion* expected) const {
+  if (!availability_.ok()) return availability_;
+  std::string name;
+  Result<Directory> parent = OpenParent(path, &name);
+  if (!parent.ok()) return parent.status();
+
+  WriteOutcome outcome;
+  mode_t permissions = 0;  // of the file replaced; a new file gets the default
+  UniqueFd existing;
+  int error =
+      Openat2(parent->fd(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC, kBeneathNoSymlinks, &existing);
+  if (error == ENOENT) {
+    if (mode == WriteMode::kReplace) return ResolveError(path, error);
+    outcome.created = true;
+  } else if (error != 0) {
+    return ResolveError(path, error);
+  } else {
+    struct stat st;
+    if (fstat(existing.get(), &st) != 0) return FileSystemError("stat " + Shown(path), errno);
+    if (S_ISLNK(st.st_mode)) return SymlinkRefused(path);
+    if (!S_ISREG(st.st_mode)) {
+      return Status::InvalidArgument(Shown(path) + " is " + KindOf(st.st_mode) +
+                                     "; only regular files can be written");
+    }
+    if (mode == WriteMode::kCreate) {
+      return Status::InvalidArgument(Shown(path) + " already exists");
+    }
+    Result<Location> where = Locate(existing.get(), path);
+    if (!where.ok()) return where.status();
+    if (expected != nullptr) {
+      Result<FileVersion> now = VersionOf(existing.get());
+      if (!now.ok()) return now.status();
+      if (*now != *expected) {
+        return Status::Busy(Shown(path) + " changed since it was read; read it again");
+      }
+    }
+    permissions = st.st_mode & 07777;
+    outcome.previous_size = st.st_size;
+  }
+
+  // The new contents go to a temporary file beside the target, which is then renamed over it.
+  std::string temporary;
+  UniqueFd out;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    unsigned char random[8];
+    FillRandom(random, sizeof random);
+    temporary = ".hearth-" + HexEncode(random, sizeof random) + ".tmp";
+    error = Openat2(parent->fd(), temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    kBeneathNoSymlinks, &out);
+    if (error != EEXIST) break;
+  }
+  if (error != 0) return WriteError(path, error);
+  // On any failure from here on, the temporary file goes and the target is left as it was.
+  auto failed = [&](int error_number) {
+    out.Reset();
+    unlinkat(parent->fd(), temporary.c_str(), 0);
+    return WriteError(path, error_number);
+  };
+  // The directory may have been moved onto the deny-list since it was checked.
+  if (Result<Location> where = Locate(out.get(), path); !where.ok()) {
+    (void)failed(0);
+    return where.status();
+  }
+  for (size_t done = 0; done < content.size();) {
+    ssize_t n = write(out.get(), content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failed(errno);
+    done += static_cast<size_t>(n);
+  }
+  if (permissions != 0 && fchmod(out.get(), permissions) != 0) return failed(errno);
+  if (fsync(out.get()) != 0) return failed(errno);
+  out.Reset();
+
+  // A new file must not replace one created meanwhile; a replacement replaces atomically.
+  if (outcome.created) {
+    if (renameat2(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(), RENAME_NOREPLACE) !=
+        0) {
+      error = errno;
+      // File systems without RENAME_NOREPLACE: a hard link fails the same way on an existing
+      // name.
+      if (error == EINVAL &&
+          linkat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(), 0) == 0) {
+        error = 0;
+      } else if (error == EINVAL) {
+        error = errno;
+      }
+      unlinkat(parent->fd(), temporary.c_str(), 0);
+      if (error == EEXIST) {
+        return Status::Busy(Shown(path) + " was created by something else meanwhile; try again");
+      }
+      if (error != 0) return WriteError(path, error);
+    }
+  } else if (renameat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str()) != 0) {
+    return failed(errno);
+  }
+  // The rename is durable once the directory is; the new contents already are.
+  UniqueFd directory(openat(parent->fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (directory.valid()) fsync(directory.get());
+  return outcome;
+}
+
+Status Workspace::MakeParents(std::string_view path) const {
+  if (!availability_.ok()) return availability_;
+  size_t root = 0;
+  std::string rest;
+  Status given = CheckGiven(path, &root, &rest);
+  if (!given.ok()) return given;
+  std::vector<std::string_view> parts = Components(rest);
+  if (parts.empty()) return Status::InvalidArgument(Shown(path) + " does not name a file");
+  parts.pop_back();
+  // Most often the folder is there already: found (or refused) the usual way, ".." and all.
+  Result<UniqueFd> whole =
+      Resolve(roots_[root].fd.get(), Join(parts), O_PATH | O_CLOEXEC, kBeneath, path);
+  if (whole.ok()) return FinishDirectory(std::move(*whole), path).status();
+  if (whole.status().code() != Status::Code::kNotFound) return whole.status();
+  for (std::string_view part : parts) {
+    if (part == "..") {
+      return Status::InvalidArgument(Shown(path) +
+                                     " contains \"..\"; give the plain path of the new file");
+    }
+  }
+  UniqueFd current(fcntl(roots_[root].fd.get(), F_DUPFD_CLOEXEC, 0));
+  if (!current.valid()) return FileSystemError("open the workspace root", errno);
+  for (std::string_view part : parts) {
+    std::string name(part);
+    UniqueFd next;
+    int error = Openat2(current.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC, kBeneath, &next);
+    if (error == ENOENT) {
+      Result<Location> here = Locate(current.get(), path);
+      if (!here.ok()) return here.status();
+      if (deny_list_.DeniesAbsolute(Under(here->real, name), here->root_real)) {
+        return Status::PermissionDenied("denied: " + Shown(path) +
+                                        " leads to a path on the deny-list");
+      }
+      if (mkdirat(current.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return WriteError(path, errno);
+      }
+      error =
+          Openat2(current.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC, kBeneathNoSymlinks, &next);
+    }
+    if (error != 0) return ResolveError(path, error);
+    Result<Location> reached = Locate(next.get(), path);
+    if (!reached.ok()) return reached.status();
+    current = std::move(next);
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> Workspace::ReadOnlyRoots() const {
+  std::vector<std::string> read_only;
+  for (const Root& root : roots_) {
+    struct statvfs fs;
+    if (fstatvfs(root.fd.get(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0) {
+      read_only.push_back(root.path);
+    }
+  }
+  return read_only;
 }
 
 Status Workspace::ForEachEntry(const Directory& dir,

@@ -33,6 +33,29 @@ class Directory {
 
 enum class EntryType { kFile, kDirectory, kSymlink, kOther };
 
+// One version of a file's contents, as far as the file system tells: what edit_file read, so
+// that it does not overwrite a change someone made after it read.
+struct FileVersion {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  int64_t size = 0;
+  int64_t modified_ns = 0;
+  bool operator==(const FileVersion&) const = default;
+};
+// The version of the open file `fd`.
+Result<FileVersion> VersionOf(int fd);
+
+enum class WriteMode {
+  kCreateOrReplace,
+  kCreate,   // the file must not exist yet
+  kReplace,  // the file must exist
+};
+
+struct WriteOutcome {
+  bool created = false;
+  int64_t previous_size = 0;  // of the file replaced
+};
+
 struct DirEntry {
   std::string name;
   EntryType type = EntryType::kOther;
@@ -94,6 +117,27 @@ class Workspace {
   // than one hard link are refused: writing would change the other names as well.
   Result<UniqueFd> OpenForWrite(std::string_view path, bool create) const;
 
+  // Makes `content` the whole of the file `path`, atomically: it is written to a new file in the
+  // same directory, flushed to disk, then renamed over `path`, and the directory is flushed. A
+  // crash, a full disk or any error leaves the old file exactly as it was and no temporary file
+  // behind. The last component must not be a symlink (it is refused, as are directories and
+  // special files) and missing directories are not created. A replaced file keeps its
+  // permission bits; other hard links to it keep the old contents. With `expected`, a file that
+  // is no longer that version is left alone (kBusy). A read-only file system is kIoError with a
+  // message saying how to make the folder writable.
+  Result<WriteOutcome> WriteFile(std::string_view path, std::string_view content, WriteMode mode,
+                                 const FileVersion* expected = nullptr) const;
+
+  // Creates the directories missing on the way to `path`'s last component (mode 0755 before
+  // umask), each checked like any other path; the last component is left alone. A path with
+  // ".." in it is refused here (kInvalidArgument): which directory it means depends on the ones
+  // it would create.
+  Status MakeParents(std::string_view path) const;
+
+  // The roots on a file system mounted read-only to this process (as ProtectHome=read-only
+  // makes the home folder): writes there fail.
+  std::vector<std::string> ReadOnlyRoots() const;
+
   // Calls `visit` for each entry of `dir` the deny-list allows, in directory order, until it
   // returns false; denied entries are skipped without a trace. Types and sizes are those of the
   // entries themselves (symlinks are not followed). Entries that vanish meanwhile are skipped.
@@ -133,6 +177,8 @@ class Workspace {
   // From an O_PATH fd: checks where it leads and what it is, then reopens it with `flags`.
   Result<UniqueFd> FinishFile(UniqueFd fd, std::string_view given, int flags) const;
   Result<Directory> FinishDirectory(UniqueFd fd, std::string_view given) const;
+  // The directory that holds `path`'s last component, checked, and that component (a name).
+  Result<Directory> OpenParent(std::string_view path, std::string* name) const;
 
   std::vector<Root> roots_;
   DenyList deny_list_;

@@ -13,6 +13,7 @@
 
 #include "base/utf8.h"
 #include "sandbox/deny_list.h"
+#include "tools/file_tool.h"
 
 namespace hearth::tools {
 namespace {
@@ -27,31 +28,6 @@ constexpr int64_t kSearchDefaultResults = 50;
 constexpr size_t kMaxQueryLength = 256;
 constexpr size_t kSnippetLength = 200;
 
-// A name or a line as one line of output: control characters but tab escaped, so that a name
-// holding a newline cannot forge entries, and valid UTF-8.
-std::string ShownName(std::string_view name) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string escaped;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) {
-      escaped += "\\x";
-      escaped += kHex[u >> 4];
-      escaped += kHex[u & 0xF];
-    } else {
-      escaped += c;
-    }
-  }
-  return ToValidUtf8(escaped);
-}
-
-// "64 KiB", "8 MiB", "300 bytes".
-std::string Size(uint64_t bytes) {
-  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
-  return std::to_string(bytes) + " bytes";
-}
-
 char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string LowerAscii(std::string_view text) {
@@ -60,126 +36,10 @@ std::string LowerAscii(std::string_view text) {
   return out;
 }
 
-bool Cancelled(const ToolContext& context) {
-  return context.cancel != nullptr && context.cancel->load(std::memory_order_relaxed);
-}
-
-ToolResult Failure(std::string text) { return ToolResult{true, std::move(text)}; }
-
 std::string Join(const std::string& dir, std::string_view name) {
   if (dir == ".") return std::string(name);
   return dir.ends_with('/') ? dir + std::string(name) : dir + "/" + std::string(name);
 }
-
-// Optional arguments: absent and null are the same; the wrong type is a problem to report.
-bool ReadString(const Json::Value& args, const char* key, std::optional<std::string>* out,
-                std::string* problem) {
-  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
-  if (!args[key].isString()) {
-    *problem = std::string("\"") + key + "\" must be a string";
-    return false;
-  }
-  *out = args[key].asString();
-  return true;
-}
-
-bool ReadInteger(const Json::Value& args, const char* key, std::optional<int64_t>* out,
-                 std::string* problem) {
-  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
-  if (!args[key].isInt64()) {
-    *problem = std::string("\"") + key + "\" must be a whole number";
-    return false;
-  }
-  *out = args[key].asInt64();
-  return true;
-}
-
-bool ReadBool(const Json::Value& args, const char* key, std::optional<bool>* out,
-              std::string* problem) {
-  if (!args.isObject() || !args.isMember(key) || args[key].isNull()) return true;
-  if (!args[key].isBool()) {
-    *problem = std::string("\"") + key + "\" must be true or false";
-    return false;
-  }
-  *out = args[key].asBool();
-  return true;
-}
-
-Json::Value Property(const char* type, const std::string& description) {
-  Json::Value property(Json::objectValue);
-  property["type"] = type;
-  property["description"] = description;
-  return property;
-}
-
-// What every description says about paths, naming the roots so the model can use them.
-std::string PathHelp(const Workspace& workspace) {
-  std::vector<std::string> roots = workspace.roots();
-  if (roots.empty()) return " No workspace folder is configured, so every path is refused.";
-  std::string help = " Relative paths start at the workspace folder " + roots.front() + ".";
-  if (roots.size() > 1) {
-    help += " Absolute paths may point inside any workspace folder:";
-    for (const std::string& root : roots) help += " " + root;
-    help += ".";
-  }
-  help +=
-      " Nothing outside the workspace can be reached, and private files (SSH and GPG keys, cloud "
-      "credentials, .env files, *.pem and *.key files) are never readable.";
-  return help;
-}
-
-// The shared part of the three tools: argument checks, refusals, the no-throw firewall.
-class FileTool : public Tool {
- public:
-  FileTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits,
-           llm::ToolSchema schema, std::string usage)
-      : workspace_(std::move(workspace)),
-        limits_(limits),
-        schema_(std::move(schema)),
-        usage_(std::move(usage)) {}
-
-  const llm::ToolSchema& schema() const override { return schema_; }
-  bool needs_approval() const override { return false; }
-
-  ToolResult Call(const Json::Value& arguments, const ToolContext& context) const override {
-    try {
-      if (!arguments.isObject() && !arguments.isNull()) {
-        return BadArguments("the arguments must be a JSON object");
-      }
-      if (!workspace_->availability().ok()) return Failure(workspace_->availability().message());
-      return Run(arguments, context);
-    } catch (const std::exception& e) {
-      return Failure(schema_.name + " failed unexpectedly: " + e.what());
-    } catch (...) {
-      return Failure(schema_.name + " failed unexpectedly");
-    }
-  }
-
- protected:
-  virtual ToolResult Run(const Json::Value& arguments, const ToolContext& context) const = 0;
-
-  const Workspace& workspace() const { return *workspace_; }
-  const FileToolLimits& limits() const { return limits_; }
-
-  ToolResult BadArguments(const std::string& problem) const {
-    return Failure("bad arguments for " + schema_.name + ": " + problem + ". Expected " + usage_);
-  }
-
-  // A failed Status for the model; sandbox refusals also go to the audit callback, once.
-  ToolResult Refused(const Status& status, std::string_view target,
-                     const ToolContext& context) const {
-    if (status.code() == Status::Code::kPermissionDenied && context.on_denial) {
-      context.on_denial(Denial{schema_.name, std::string(target), status.message()});
-    }
-    return Failure(status.message());
-  }
-
- private:
-  std::shared_ptr<const Workspace> workspace_;
-  FileToolLimits limits_;
-  llm::ToolSchema schema_;
-  std::string usage_;
-};
 
 // --- list_dir -----------------------------------------------------------------------------------
 

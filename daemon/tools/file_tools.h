@@ -19,6 +19,7 @@ struct FileToolLimits {
   int search_entries = 20000;                   // search_files: directory entries looked at
   size_t search_file_bytes = size_t{1} << 20;   // search_files: bytes read of each file
   int search_results = 100;                     // search_files: the most max_results may ask
+  size_t write_bytes = size_t{1} << 20;         // write_file, edit_file: the file's new size
 };
 
 // The read-only file tools, every one confined by `workspace` (never null):
@@ -29,6 +30,17 @@ struct FileToolLimits {
 // short. Denials reach ToolContext::on_denial once each and come back as "denied: ...".
 // Thread-safe: the tools hold no state besides the shared, immutable workspace.
 std::vector<std::unique_ptr<Tool>> MakeFileTools(
+    std::shared_ptr<const sandbox::Workspace> workspace, const FileToolLimits& limits = {});
+
+// The file tools that change files, each call approved by the user (or the tool always allowed),
+// every one confined by `workspace` (never null) and its deny-list:
+//   write_file  {path, content}                             creates or replaces a whole file
+//   edit_file   {path, old_text, new_text, replace_all?}    replaces text that occurs once (or
+//                                                           every occurrence)
+// Files are replaced atomically (Workspace::WriteFile): a failed or interrupted write leaves the
+// old file whole. write_file creates missing parent directories. Results say what changed, with
+// line numbers, so the model can check its work without reading the file again.
+std::vector<std::unique_ptr<Tool>> MakeWriteTools(
     std::shared_ptr<const sandbox::Workspace> workspace, const FileToolLimits& limits = {});
 
 }  // namespace hearth::tools

@@ -3,14 +3,20 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <set>
@@ -350,6 +356,175 @@ TEST_F(AWorkspace, CreatesNothingWhoseReachedPathIsDenied) {
   ExpectDenied(workspace.OpenForWrite("proj/v/secret.txt", true).status(), "proj/v/secret.txt");
   EXPECT_NE(access(Home("vault/secret.txt").c_str(), F_OK), 0) << "created before the check";
   EXPECT_TRUE(workspace.OpenForWrite("proj/v/public.txt", true).ok());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Names in `dir` that a write may have left behind.
+std::vector<std::string> Temporaries(const std::string& dir) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::string name = entry.path().filename();
+    if (name.starts_with(".hearth-")) found.push_back(name);
+  }
+  return found;
+}
+
+TEST_F(AWorkspace, ReplacesAFileWholeKeepingItsPermissions) {
+  ASSERT_EQ(chmod(Home("proj/README.md").c_str(), 0640), 0);
+  struct stat before;
+  ASSERT_EQ(stat(Home("proj/README.md").c_str(), &before), 0);
+  Workspace workspace = Open({Home("proj")});
+
+  Result<WriteOutcome> written =
+      workspace.WriteFile("README.md", "# New\n", WriteMode::kCreateOrReplace);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_FALSE(written->created);
+  EXPECT_EQ(written->previous_size, 10);
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# New\n");
+  struct stat after;
+  ASSERT_EQ(stat(Home("proj/README.md").c_str(), &after), 0);
+  EXPECT_EQ(after.st_mode & 07777, 0640u);
+  EXPECT_NE(after.st_ino, before.st_ino) << "written in place, not replaced";
+  EXPECT_TRUE(Temporaries(Home("proj")).empty());
+
+  Result<WriteOutcome> created = workspace.WriteFile("src/new.txt", "", WriteMode::kCreate);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(created->created);
+  EXPECT_EQ(ReadFile(Home("proj/src/new.txt")), "");
+  EXPECT_EQ(workspace.WriteFile("src/new.txt", "x", WriteMode::kCreate).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(workspace.WriteFile("src/none.txt", "x", WriteMode::kReplace).status().code(),
+            Code::kNotFound);
+  EXPECT_NE(access(Home("proj/src/none.txt").c_str(), F_OK), 0);
+}
+
+TEST_F(AWorkspace, WritesNothingWhereReadingIsDenied) {
+  Link("../.ssh", "proj/keys");
+  Link("README.md", "proj/readme-link");
+  Workspace workspace = Open({Home("proj")});
+  const WriteMode mode = WriteMode::kCreateOrReplace;
+  ExpectDenied(workspace.WriteFile(".env.local", "x", mode).status(), ".env.local");
+  ExpectDenied(workspace.WriteFile("keys/authorized_keys", "x", mode).status(), "via symlink");
+  ExpectDenied(workspace.WriteFile("keys/id_rsa", "x", mode).status(), "replace a key");
+  ExpectDenied(workspace.WriteFile("../../outside/plain.txt", "x", mode).status(), "outside");
+  ExpectDenied(workspace.WriteFile("/etc/passwd", "x", mode).status(), "absolute");
+  EXPECT_NE(access(Home(".ssh/authorized_keys").c_str(), F_OK), 0);
+  EXPECT_EQ(ReadFile(Home(".ssh/id_rsa")), "PRIVATE KEY\n");
+  EXPECT_EQ(ReadFile(tmp_.File("outside/plain.txt")), "outside\n");
+  // A symlink is not replaced by a file, nor written through.
+  EXPECT_EQ(workspace.WriteFile("readme-link", "x", mode).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(workspace.WriteFile("src", "x", mode).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# Project\n");
+  EXPECT_TRUE(Temporaries(Home("proj")).empty());
+  EXPECT_TRUE(Temporaries(Home(".ssh")).empty());
+}
+
+TEST_F(AWorkspace, ReplacingAHardLinkedFileLeavesTheOtherNameAlone) {
+  ASSERT_EQ(link(Home("proj/README.md").c_str(), Home("proj/hard.md").c_str()), 0);
+  Workspace workspace = Open({Home("proj")});
+  ASSERT_TRUE(workspace.WriteFile("hard.md", "changed\n", WriteMode::kReplace).ok());
+  EXPECT_EQ(ReadFile(Home("proj/hard.md")), "changed\n");
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# Project\n");
+}
+
+TEST_F(AWorkspace, LeavesAFileChangedSinceItWasReadAlone) {
+  Workspace workspace = Open({Home("proj")});
+  Result<UniqueFd> fd = workspace.OpenForRead("README.md");
+  ASSERT_TRUE(fd.ok());
+  Result<FileVersion> version = VersionOf(fd->get());
+  ASSERT_TRUE(version.ok());
+  WriteFile(Home("proj/README.md"), "# Changed by the user meanwhile\n");
+  Status status = workspace.WriteFile("README.md", "x", WriteMode::kReplace, &*version).status();
+  EXPECT_EQ(status.code(), Code::kBusy) << status.ToString();
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# Changed by the user meanwhile\n");
+  Result<UniqueFd> again = workspace.OpenForRead("README.md");
+  ASSERT_TRUE(again.ok());
+  Result<FileVersion> current = VersionOf(again->get());
+  ASSERT_TRUE(current.ok());
+  EXPECT_TRUE(workspace.WriteFile("README.md", "x", WriteMode::kReplace, &*current).ok());
+}
+
+// A write that fails half-way (here at the file-size limit, as a full disk would) leaves the old
+// file whole and no temporary file. Run in a child: the limit is per process.
+TEST_F(AWorkspace, LeavesTheOldFileWholeWhenAWriteFailsHalfWay) {
+  Workspace workspace = Open({Home("proj")});
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = {4096, 4096};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(10);
+    Status status =
+        workspace.WriteFile("README.md", std::string(10000, 'x'), WriteMode::kReplace).status();
+    _exit(status.code() == Code::kTooLarge ? 0 : 11);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  EXPECT_EQ(WEXITSTATUS(wstatus), 0);
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# Project\n");
+  EXPECT_TRUE(Temporaries(Home("proj")).empty());
+}
+
+TEST_F(AWorkspace, MakesMissingParentsOnlyWhereAllowed) {
+  ASSERT_EQ(mkdir(Home("vault").c_str(), 0700), 0);
+  Link("../vault", "proj/v");
+  DenyList deny;
+  ASSERT_TRUE(deny.Add("vault/secret*").ok());
+  Workspace workspace = Open({Home()}, std::move(deny));
+
+  ASSERT_TRUE(workspace.MakeParents("proj/a/b/c/file.txt").ok());
+  struct stat st;
+  ASSERT_EQ(stat(Home("proj/a/b/c").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_NE(access(Home("proj/a/b/c/file.txt").c_str(), F_OK), 0) << "the file is not made";
+  EXPECT_TRUE(workspace.MakeParents("proj/a/b/c/file.txt").ok()) << "again: nothing to do";
+
+  ExpectDenied(workspace.MakeParents("proj/x/.ssh/config"), "a new .ssh");
+  EXPECT_NE(access(Home("proj/x").c_str(), F_OK), 0) << "created before the check";
+  ExpectDenied(workspace.MakeParents("proj/v/secrets/key"), "through a symlink");
+  EXPECT_NE(access(Home("vault/secrets").c_str(), F_OK), 0);
+  EXPECT_EQ(workspace.MakeParents("proj/y/../z/file").code(), Code::kInvalidArgument);
+  EXPECT_TRUE(workspace.MakeParents("proj/a/../a/b/file").ok()) << "exists: \"..\" is fine";
+  ExpectDenied(workspace.MakeParents("../outside/d/file"), "outside");
+  EXPECT_EQ(workspace.MakeParents("proj/README.md/x").code(), Code::kInvalidArgument);
+}
+
+// Under the systemd unit the home folder is read-only to Hearth (ProtectHome=read-only); the
+// error must say so and how to change it. A read-only bind mount in a private mount namespace
+// stands in for it.
+TEST_F(AWorkspace, SaysPlainlyWhenItsFolderIsReadOnly) {
+  Workspace writable = Open({Home("proj")});
+  EXPECT_TRUE(writable.ReadOnlyRoots().empty());
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) _exit(77);
+    std::string proj = Home("proj");
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        mount(proj.c_str(), proj.c_str(), nullptr, MS_BIND, nullptr) != 0 ||
+        mount(nullptr, proj.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+      _exit(77);
+    }
+    Result<Workspace> workspace = Workspace::Open({proj}, DenyList());
+    if (!workspace.ok()) _exit(10);
+    if (workspace->ReadOnlyRoots() != std::vector<std::string>{proj}) _exit(11);
+    Status status = workspace->WriteFile("README.md", "x", WriteMode::kCreateOrReplace).status();
+    if (status.code() != Code::kIoError) _exit(12);
+    if (status.message().find("read-only") == std::string::npos) _exit(13);
+    if (status.message().find("ReadWritePaths") == std::string::npos) _exit(14);
+    _exit(0);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  if (WEXITSTATUS(wstatus) == 77) GTEST_SKIP() << "no user namespaces here to mount read-only";
+  EXPECT_EQ(WEXITSTATUS(wstatus), 0);
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "# Project\n");
 }
 
 TEST_F(AWorkspace, RefusesRootsThatAreRelativeMissingOrDenied) {
