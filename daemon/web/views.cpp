@@ -209,6 +209,37 @@ std::string MetaError(std::string_view meta) {
   return value.get("error", "").asString();
 }
 
+// A tool call's arguments as the user judges them before approving: one labelled box per
+// argument, a string shown as the text it is (a file's new content readable, line breaks and
+// all). The structure is the page's, so an argument that contains "path: x" stays in its own
+// box and cannot pass for another argument. Anything but an object is shown as it came.
+Html ApprovalArguments(std::string_view arguments) {
+  Json::Value value;
+  Html out;
+  if (!ParseJson(arguments, &value, 32) || !value.isObject() || value.empty()) {
+    out.html = "<pre class=\"approval-args\">" + Escape(arguments) + "</pre>";
+    return out;
+  }
+  Json::StreamWriterBuilder compact;
+  compact["indentation"] = "";
+  out.html = "<dl class=\"approval-args\">";
+  for (const std::string& key : value.getMemberNames()) {
+    const Json::Value& field = value[key];
+    out.html += "<dt>";
+    AppendEscaped(out.html, key);
+    out.html += "</dt><dd><pre>";
+    if (field.isString() && field.asString().empty()) {
+      out.html += "<em>(empty)</em>";
+    } else {
+      AppendEscaped(out.html,
+                    field.isString() ? field.asString() : Json::writeString(compact, field));
+    }
+    out.html += "</pre></dd>";
+  }
+  out.html += "</dl>";
+  return out;
+}
+
 }  // namespace
 
 Html Views::Message(const store::Message& m, size_t stable) const {
@@ -224,9 +255,11 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     Html approval;
     if (tool.awaiting_approval) {
       std::string cid = std::to_string(m.conversation_id);
-      approval.html =
-          Get("approval")
-              .Render({{"cid", cid}, {"id", id}, {"name", tool.name}, {"args", tool.arguments}});
+      approval.html = Get("approval")
+                          .Render({{"cid", cid},
+                                   {"id", id},
+                                   {"name", tool.name},
+                                   {"args", ApprovalArguments(tool.arguments)}});
     }
     std::string state(StateClass(m.state));
     if (tool.denied) state += " denied";

@@ -297,7 +297,9 @@ describe('A conversation with the agent', () => {
     const form = run.locator('form.approval');
     await form.waitFor();
     assert.equal(await run.locator('.tool-status').textContent(), 'waiting for your approval');
-    assert.match(await form.locator('.approval-args').textContent(), kRunCommandArgs);
+    // Each argument in a box of its own, a string as the text it is.
+    assert.deepEqual(await form.locator('.approval-args dt').allTextContents(), ['command']);
+    assert.deepEqual(await form.locator('.approval-args dd pre').allTextContents(), ['ls -la']);
     assert.equal(await page.locator('.run-controls .stop').isVisible(), true);
     await shot(page, 'agent-approval');
 

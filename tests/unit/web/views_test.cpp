@@ -1,6 +1,7 @@
 #include "web/views.h"
 
 #include <gtest/gtest.h>
+#include <json/json.h>
 
 namespace hearth::web {
 namespace {
@@ -60,6 +61,47 @@ TEST_F(EveryView, OffersOlderConversationsOnlyWhenThePageIsFull) {
 TEST_F(EveryView, AllowsTheNoticeStyleByItsExactHash) {
   EXPECT_TRUE(views_->notice_style_source().starts_with("'sha256-"));
   EXPECT_EQ(views_->notice_style_source().size(), std::string("'sha256-'").size() + 44);
+}
+
+// Before approving, the user reads each argument in a box of its own: text the model wrote
+// cannot close the box, add markup or pass for another argument.
+TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
+  Json::Value arguments;
+  arguments["path"] = "notes.md";
+  arguments["content"] = "line one\n</pre></dd><dt>path</dt><dd><pre>safe.txt\n<script>x</script>";
+  Json::Value meta;
+  meta["name"] = "write_file";
+  meta["arguments"] = Json::writeString(Json::StreamWriterBuilder(), arguments);
+  meta["awaiting_approval"] = true;
+  store::Message m{5,
+                   7,
+                   "tool",
+                   "",
+                   0,
+                   store::MessageState::kStreaming,
+                   Json::writeString(Json::StreamWriterBuilder(), meta)};
+  std::string html = views_->Message(m).html;
+  size_t form = html.find("<form class=\"approval\"");
+  ASSERT_NE(form, std::string::npos) << html;
+  std::string approval = html.substr(form);
+  EXPECT_NE(approval.find("<dt>content</dt><dd><pre>line one\n&lt;/pre&gt;&lt;/dd&gt;&lt;dt&gt;"),
+            std::string::npos)
+      << approval;
+  EXPECT_NE(approval.find("<dt>path</dt><dd><pre>notes.md</pre></dd>"), std::string::npos)
+      << approval;
+  size_t boxes = 0;
+  for (size_t at = approval.find("<dt>"); at != std::string::npos;
+       at = approval.find("<dt>", at + 1))
+    ++boxes;
+  EXPECT_EQ(boxes, 2u);
+  EXPECT_EQ(html.find("<script>x"), std::string::npos);
+
+  // Arguments that are not an object are shown as they came, escaped.
+  meta["arguments"] = "<not json>";
+  m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
+  html = views_->Message(m).html;
+  EXPECT_NE(html.find("<pre class=\"approval-args\">&lt;not json&gt;</pre>"), std::string::npos)
+      << html;
 }
 
 }  // namespace
