@@ -175,6 +175,20 @@ std::string ApprovalMessageId(const std::string& events) {
   return end == npos ? std::string() : events.substr(at, end - at);
 }
 
+// Every tool message that has shown an approval form in `events`, in order.
+std::vector<std::string> ApprovalMessageIds(const std::string& events) {
+  const std::string field = "name=\"message\" value=\"";
+  std::vector<std::string> ids;
+  for (size_t at = events.find(field); at != npos; at = events.find(field, at + 1)) {
+    size_t start = at + field.size();
+    size_t end = events.find('"', start);
+    if (end == npos) break;
+    std::string id = events.substr(start, end - start);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  return ids;
+}
+
 // A port nothing listens on (bound, then closed).
 uint16_t ClosedPort() {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -922,6 +936,79 @@ TEST_F(AgentApprovals, AnApprovedCommandStillCannotReadTheKey) {
   EXPECT_NE(output.find("status="), npos) << output;
   EXPECT_EQ(output.find("status=0"), npos) << output;
   EXPECT_EQ(View(id).find(kKeyMarker), npos);
+}
+
+// write_file and edit_file ask first, do exactly what was allowed, and an approved write still
+// cannot reach a secret.
+TEST_F(AgentApprovals, WritesAndEditsOnlyWhatWasAllowedAndNeverASecret) {
+  WriteHomeFile(".ssh/authorized_keys", "ssh-ed25519 AAAA mine\n");
+  WriteHomeFile("proj/readme.txt", "a project\nversion 1\n");
+  auto call = [](const std::string& id, const std::string& tool,
+                 std::initializer_list<std::pair<const char*, const char*>> fields) {
+    Json::Value args(Json::objectValue);
+    for (const auto& [key, value] : fields) args[key] = value;
+    return FakeToolCall{id, tool, args};
+  };
+  std::vector<FakeToolCall> calls = {
+      call("w_todo", "write_file", {{"path", "notes/todo.md"}, {"content", "- ship it\n"}}),
+      call("e_version", "edit_file",
+           {{"path", "readme.txt"}, {"old_text", "version 1"}, {"new_text", "version 2"}}),
+      call("w_keys", "write_file",
+           {{"path", "../.ssh/authorized_keys"}, {"content", "ssh-ed25519 AAAA attacker\n"}}),
+      call("e_title", "edit_file",
+           {{"path", "readme.txt"}, {"old_text", "a project"}, {"new_text", "the project"}}),
+  };
+  const std::vector<std::string> decisions = {"once", "deny", "once", "always"};
+  FakeLlm::Options options;
+  options.transcripts["writes.0.sse"] = SseToolCalls("writes", calls);
+  options.transcripts["writes.1.sse"] = SseAnswer("writes", "Done.");
+  ASSERT_NO_FATAL_FAILURE(StartFake(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(Config(Provider("writes"), {Home("proj")})));
+  std::string id = NewConversation();
+  ASSERT_EQ(Send(id, "Tidy the project.").status, 200);
+  auto live = Follow(id);
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    auto deadline = Clock::now() + kDeadline;
+    while (ApprovalMessageIds(live->text()).size() <= i && Clock::now() < deadline) {
+      live->WaitFor("\x01never", std::chrono::milliseconds(100));
+    }
+    std::vector<std::string> ids = ApprovalMessageIds(live->text());
+    ASSERT_GT(ids.size(), i) << live->text();
+    Approve(id, ids[i], decisions[i]);
+  }
+  ASSERT_TRUE(live->WaitFor("event: end")) << live->text();
+
+  std::vector<Json::Value> chats = fake_->ChatRequests();
+  ASSERT_EQ(chats.size(), 2u);
+  std::map<std::string, std::string> results = ToolResults(chats[1]);
+  EXPECT_TRUE(results["w_todo"].starts_with("Created notes/todo.md")) << results["w_todo"];
+  EXPECT_TRUE(results["e_version"].starts_with("denied: the user did not allow this call"))
+      << results["e_version"];
+  EXPECT_TRUE(results["w_keys"].starts_with("denied: ")) << results["w_keys"];
+  EXPECT_TRUE(results["e_title"].starts_with("Edited readme.txt")) << results["e_title"];
+
+  std::ifstream todo(Home("proj/notes/todo.md"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(todo), {}), "- ship it\n");
+  std::ifstream readme(Home("proj/readme.txt"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(readme), {}), "the project\nversion 1\n");
+  std::ifstream keys(Home(".ssh/authorized_keys"));
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(keys), {}), "ssh-ed25519 AAAA mine\n");
+
+  StopDaemon();
+  std::unique_ptr<store::Store> store = OpenStore();
+  ASSERT_TRUE(store);
+  auto audit = store->ListAuditEntries(100);
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [](const store::AuditEntry& e) {
+    return e.tool == "edit_file" && e.reason == "denied by the user";
+  }));
+  EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [](const store::AuditEntry& e) {
+    return e.tool == "write_file" && e.target == "../.ssh/authorized_keys";
+  }));
+  auto grants = store->ListToolGrants();
+  ASSERT_TRUE(grants.ok());
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].key, "edit_file");
 }
 
 }  // namespace
