@@ -136,6 +136,30 @@ Result<McpServerConfig> ParseMcpServer(const Json::Value& value) {
   return server;
 }
 
+// `true`, `false`, or {"enabled": bool, "private_networks": bool} (each key optional).
+Result<FetchUrlConfig> ParseFetchUrl(const Json::Value& value) {
+  FetchUrlConfig fetch_url;
+  if (value.isBool()) {
+    fetch_url.enabled = value.asBool();
+    return fetch_url;
+  }
+  if (!value.isObject()) {
+    return Bad("fetch_url", "must be true, false or {\"enabled\": ..., \"private_networks\": ...}");
+  }
+  for (const std::string& key : value.getMemberNames()) {
+    bool* field = key == "enabled"            ? &fetch_url.enabled
+                  : key == "private_networks" ? &fetch_url.private_networks
+                                              : nullptr;
+    if (field == nullptr) {
+      return Status::InvalidArgument("config: unknown key \"fetch_url." + key +
+                                     "\" (fetch_url takes \"enabled\" and \"private_networks\")");
+    }
+    if (!value[key].isBool()) return Bad("fetch_url." + key, "must be true or false");
+    *field = value[key].asBool();
+  }
+  return fetch_url;
+}
+
 }  // namespace
 
 const ProviderConfig* AgentConfig::FindProvider(std::string_view name) const {
@@ -220,8 +244,9 @@ Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home) {
     }
   }
   if (root.isMember("fetch_url")) {
-    if (!root["fetch_url"].isBool()) return Bad("fetch_url", "must be true or false");
-    config.fetch_url = root["fetch_url"].asBool();
+    auto fetch_url = ParseFetchUrl(root["fetch_url"]);
+    if (!fetch_url.ok()) return fetch_url.status();
+    config.fetch_url = *fetch_url;
   }
   if (root.isMember("max_steps")) {
     const Json::Value& steps = root["max_steps"];
@@ -306,7 +331,8 @@ std::string ConfigToJson(const AgentConfig& config) {
     servers.append(item);
   }
   root["mcp_servers"] = servers;
-  root["fetch_url"] = config.fetch_url;
+  root["fetch_url"]["enabled"] = config.fetch_url.enabled;
+  root["fetch_url"]["private_networks"] = config.fetch_url.private_networks;
   root["max_steps"] = config.max_steps;
   Json::StreamWriterBuilder writer;
   writer["indentation"] = "  ";

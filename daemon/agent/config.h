@@ -25,6 +25,13 @@ struct McpServerConfig {
   std::map<std::string, std::string> env;
 };
 
+// The fetch_url tool (tools/fetch_url.h). In config.json either `"fetch_url": true` or
+// `"fetch_url": {"enabled": true, "private_networks": false}`.
+struct FetchUrlConfig {
+  bool enabled = false;
+  bool private_networks = false;  // also this machine and the local network
+};
+
 // What the agent is configured with. Comes from two places: `config.json` in
 // $XDG_CONFIG_HOME/hearth (for scripts, tests and distributions) and the settings page (kept in
 // the store). A top-level key set in the file wins, and the settings page shows it as such.
@@ -36,7 +43,7 @@ struct AgentConfig {
   std::vector<std::string> workspace_roots;  // absolute, "~" expanded
   std::vector<std::string> deny;             // deny-list additions
   std::vector<McpServerConfig> mcp_servers;
-  bool fetch_url = false;
+  FetchUrlConfig fetch_url;
   int max_steps = 8;  // model calls per user message
 
   std::set<std::string> from_file;  // top-level keys the file set

@@ -42,7 +42,8 @@ TEST(AConfigDocument, ReadsEveryKey) {
   ASSERT_EQ(config->mcp_servers.size(), 1u);
   EXPECT_EQ(config->mcp_servers[0].args, (std::vector<std::string>{"-y", "x"}));
   EXPECT_EQ(config->mcp_servers[0].env.at("A"), "1");
-  EXPECT_TRUE(config->fetch_url);
+  EXPECT_TRUE(config->fetch_url.enabled);
+  EXPECT_FALSE(config->fetch_url.private_networks);
   EXPECT_EQ(config->max_steps, 4);
   EXPECT_EQ(config->from_file.size(), 9u);
 }
@@ -67,7 +68,13 @@ TEST(AConfigDocument, NamesTheKeyItRefuses) {
       {R"({"workspace_roots": "/one"})", "list of strings"},
       {R"({"max_steps": 0})", "from 1 to 50"},
       {R"({"max_steps": 51})", "from 1 to 50"},
-      {R"({"fetch_url": "yes"})", "true or false"},
+      {R"({"fetch_url": "yes"})", "must be true, false or {"},
+      {R"({"fetch_url": 1})", "must be true, false or {"},
+      {R"({"fetch_url": {"enabled": "yes"}})", "\"fetch_url.enabled\" must be true or false"},
+      {R"({"fetch_url": {"private_networks": 1}})",
+       "\"fetch_url.private_networks\" must be true or false"},
+      {R"({"fetch_url": {"enabled": true, "private_network": true}})",
+       "unknown key \"fetch_url.private_network\""},
       {R"({"default_provider": "nope", "providers": []})", "names no provider"},
       {R"([1, 2])", "must be an object"},
       {R"({"a": 1, "a": 2})", "not valid JSON"},
@@ -79,6 +86,33 @@ TEST(AConfigDocument, NamesTheKeyItRefuses) {
     EXPECT_NE(config.status().message().find(c.says), std::string::npos)
         << c.json << " -> " << config.status().message();
   }
+}
+
+TEST(AConfigDocument, ReadsFetchUrlAsATrueOrFalseOrAsAnObject) {
+  struct Case {
+    const char* json;
+    bool enabled;
+    bool private_networks;
+  };
+  const Case cases[] = {
+      {R"({"fetch_url": false})", false, false},
+      {R"({"fetch_url": true})", true, false},
+      {R"({"fetch_url": {}})", false, false},
+      {R"({"fetch_url": {"enabled": true}})", true, false},
+      {R"({"fetch_url": {"private_networks": true}})", false, true},
+      {R"({"fetch_url": {"enabled": true, "private_networks": true}})", true, true},
+  };
+  for (const Case& c : cases) {
+    auto config = ParseConfig(c.json, "/h");
+    ASSERT_TRUE(config.ok()) << c.json << " -> " << config.status().ToString();
+    EXPECT_EQ(config->fetch_url.enabled, c.enabled) << c.json;
+    EXPECT_EQ(config->fetch_url.private_networks, c.private_networks) << c.json;
+    EXPECT_TRUE(config->from_file.contains("fetch_url")) << c.json;
+  }
+  auto absent = ParseConfig("{}", "/h");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->fetch_url.enabled);
+  EXPECT_FALSE(absent->fetch_url.private_networks);
 }
 
 TEST(AConfigDocument, RefusesDeepNestingAndHugeFiles) {
@@ -129,6 +163,22 @@ TEST(MergedConfig, TakesEachKeyTheFileSetsFromTheFile) {
   EXPECT_FALSE(merged.from_file.contains("workspace_roots"));
 }
 
+TEST(MergedConfig, TakesFetchUrlFromTheFileOnlyWhenTheFileSetsIt) {
+  AgentConfig saved;
+  saved.fetch_url = {.enabled = true, .private_networks = true};
+  auto file = ParseConfig(R"({"fetch_url": false})", "/h");
+  ASSERT_TRUE(file.ok());
+  AgentConfig merged = MergeConfig(*file, saved);
+  EXPECT_FALSE(merged.fetch_url.enabled);
+  EXPECT_FALSE(merged.fetch_url.private_networks);
+
+  auto silent = ParseConfig(R"({"max_steps": 3})", "/h");
+  ASSERT_TRUE(silent.ok());
+  merged = MergeConfig(*silent, saved);
+  EXPECT_TRUE(merged.fetch_url.enabled);
+  EXPECT_TRUE(merged.fetch_url.private_networks);
+}
+
 TEST(SavedConfig, ReadsBackAsItWasWritten) {
   auto original = ParseConfig(R"({
     "providers": [{"name": "a", "type": "ollama", "base_url": "http://h:1", "api_key": "s",
@@ -146,6 +196,19 @@ TEST(SavedConfig, ReadsBackAsItWasWritten) {
   EXPECT_EQ(again->mcp_servers[0].env.at("K"), "V");
   EXPECT_EQ(again->max_steps, 7);
   EXPECT_EQ(again->deny, std::vector<std::string>{"d"});
+  EXPECT_TRUE(again->fetch_url.enabled);
+  EXPECT_FALSE(again->fetch_url.private_networks);
+}
+
+TEST(SavedConfig, WritesFetchUrlAsAnObject) {
+  AgentConfig config;
+  config.fetch_url = {.enabled = false, .private_networks = true};
+  std::string json = ConfigToJson(config);
+  EXPECT_NE(json.find("\"private_networks\" : true"), std::string::npos) << json;
+  auto again = ParseConfig(json, "/h");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->fetch_url.enabled);
+  EXPECT_TRUE(again->fetch_url.private_networks);
 }
 
 }  // namespace
