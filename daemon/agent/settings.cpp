@@ -5,6 +5,7 @@
 #include "sandbox/deny_list.h"
 #include "sandbox/landlock.h"
 #include "sandbox/workspace.h"
+#include "tools/fetch_url.h"
 #include "tools/file_tools.h"
 #include "tools/run_command.h"
 
@@ -165,6 +166,15 @@ void Settings::Rebuild() {
       box->Add(tools::MakeRunCommandTool(std::move(run)));
       mcp_ok = true;
     }
+  }
+  // fetch_url needs no workspace: it reaches the web, not the user's files.
+  if (current_.fetch_url.enabled) {
+    tools::FetchUrlOptions fetch;
+    fetch.private_networks = current_.fetch_url.private_networks;
+    box->Add(tools::MakeFetchUrlTool(std::move(fetch)));
+    report_.push_back(current_.fetch_url.private_networks
+                          ? "fetch_url is on, and may reach this machine and the local network."
+                          : "fetch_url is on, for public addresses only.");
   }
   // MCP servers run in the same sandbox as run_command. Their tools join the box when a run
   // first needs them (Tools()).

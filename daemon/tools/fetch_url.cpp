@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "base/status.h"
+#include "base/utf8.h"
 
 namespace hearth::tools {
 namespace {
@@ -22,7 +23,6 @@ constexpr size_t kErrorPageBytes = 2 * 1024;  // of an error page's text, shown 
 constexpr size_t kShownUrlBytes = 2 * 1024;   // of a URL the server chose (after redirects)
 constexpr size_t kShownTypeBytes = 200;
 constexpr size_t kSniffBytes = 1024;  // looked at to tell binary from text, and for <meta charset>
-constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
@@ -83,47 +83,18 @@ void AppendUtf8(uint32_t code, std::string* out) {
   }
 }
 
-// The length of the well-formed UTF-8 sequence at in[at], or 0 when in[at] does not start one
-// (overlong forms, surrogates, code points past U+10FFFF and sequences cut short included).
-size_t SequenceLength(std::string_view in, size_t at) {
-  auto lead = static_cast<unsigned char>(in[at]);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  uint32_t code = 0;
-  uint32_t least = 0;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2, code = lead & 0x1F, least = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3, code = lead & 0x0F, least = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4, code = lead & 0x07, least = 0x10000;
-  } else {
-    return 0;
-  }
-  if (at + length > in.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    auto next = static_cast<unsigned char>(in[at + k]);
-    if ((next & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (next & 0x3F);
-  }
-  if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
 // Valid UTF-8 without NUL: every byte that does not start a well-formed sequence, and every NUL,
 // becomes U+FFFD.
-std::string ToValidUtf8(std::string_view in) {
+std::string ToText(std::string_view in) {
+  std::string valid = ToValidUtf8(in);
+  if (valid.find('\0') == std::string::npos) return valid;
   std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    size_t length = in[i] == '\0' ? 0 : SequenceLength(in, i);
-    if (length == 0) {
-      out += kReplacement;
-      ++i;
+  out.reserve(valid.size() + 8);
+  for (char c : valid) {
+    if (c == '\0') {
+      out += kReplacementCharacter;
     } else {
-      out.append(in.substr(i, length));
-      i += length;
+      out += c;
     }
   }
   return out;
@@ -153,7 +124,7 @@ std::string Windows1252ToUtf8(std::string_view in) {
   for (char c : in) {
     auto byte = static_cast<unsigned char>(c);
     if (byte == 0) {
-      out += kReplacement;
+      out += kReplacementCharacter;
     } else if (byte >= 0x80 && byte < 0xA0) {
       AppendUtf8(kHigh[byte - 0x80], &out);
     } else {
@@ -161,14 +132,6 @@ std::string Windows1252ToUtf8(std::string_view in) {
     }
   }
   return out;
-}
-
-// The length of the longest prefix of valid UTF-8 `text` that fits in `limit` bytes and does not
-// end inside a sequence.
-size_t Utf8Boundary(std::string_view text, size_t limit) {
-  if (text.size() <= limit) return text.size();
-  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
-  return limit;
 }
 
 // Something the server chose (a URL, a content type, an error detail) as one line: control
@@ -186,7 +149,7 @@ std::string OneLine(std::string_view text, size_t limit) {
       escaped += c;
     }
   }
-  std::string shown = ToValidUtf8(WithoutCutSequence(escaped));
+  std::string shown = ToText(WithoutCutSequence(escaped));
   if (text.size() > limit) shown += "…";
   return shown;
 }
@@ -288,7 +251,7 @@ size_t DecodeReference(std::string_view text, size_t at, std::string* out) {
     if (i == digits_start) return 0;
     if (i < text.size() && text[i] == ';') ++i;
     if (code == 0 || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      *out += kReplacement;
+      *out += kReplacementCharacter;
     } else {
       AppendUtf8(code, out);
     }
@@ -776,7 +739,7 @@ Kind KindOf(const MediaType& media, std::string_view body) {
   for (size_t i = 0; i < head.size();) {
     auto c = static_cast<unsigned char>(head[i]);
     if (c == 0) return Kind::kBinary;
-    size_t length = SequenceLength(head, i);
+    size_t length = Utf8SequenceLength(head, i);
     bool control = c < 0x20 && !IsHtmlSpace(static_cast<char>(c));
     // A sequence the sniffed prefix cut in two is not a sign of binary.
     bool cut = length == 0 && head.size() < body.size() && head.size() - i < 4;
@@ -801,7 +764,7 @@ std::string BodyText(std::string_view body, const MediaType& media, Kind kind, b
   if (!bom && IsWindows1252(charset)) {
     text = Windows1252ToUtf8(body);
   } else {
-    text = ToValidUtf8(cut ? WithoutCutSequence(body) : body);
+    text = ToText(cut ? WithoutCutSequence(body) : body);
   }
   return kind == Kind::kHtml ? HtmlToText(text) : text;
 }
@@ -1015,7 +978,7 @@ ToolResult FetchUrlTool::Call(const Json::Value& arguments, const ToolContext& c
                        ": the server answered with an error instead of the page.";
     std::string page =
         kind == Kind::kBinary ? std::string() : BodyText(transfer.body, media, kind, transfer.cut);
-    size_t keep = Utf8Boundary(page, std::min(kErrorPageBytes, output_limit));
+    size_t keep = Utf8Prefix(page, std::min(kErrorPageBytes, output_limit));
     if (keep > 0) {
       text += " The start of its answer (" + shown_type + "):\n\n" + page.substr(0, keep);
       if (keep < page.size()) text += "…";
@@ -1034,7 +997,7 @@ ToolResult FetchUrlTool::Call(const Json::Value& arguments, const ToolContext& c
 
   std::string text = BodyText(transfer.body, media, kind, transfer.cut);
   const size_t full = text.size();
-  text.resize(Utf8Boundary(text, output_limit));
+  text.resize(Utf8Prefix(text, output_limit));
   std::string result = "URL: " + shown_url + "\nStatus: " + std::to_string(status) +
                        "\nContent-Type: " + shown_type + "\n\n";
   result += text.empty() ? "(the page has no text)" : text;
@@ -1143,7 +1106,7 @@ bool IsPublicAddress(std::string_view ip) {
 }
 
 std::string HtmlToText(std::string_view html) {
-  std::string valid = ToValidUtf8(html);
+  std::string valid = ToText(html);
   return HtmlReader(valid).Read();
 }
 

@@ -1011,5 +1011,50 @@ TEST_F(AgentApprovals, WritesAndEditsOnlyWhatWasAllowedAndNeverASecret) {
   EXPECT_EQ((*grants)[0].key, "edit_file");
 }
 
+// fetch_url, once enabled, asks first and even then never reaches this machine or the local
+// network: not the cloud metadata address, not a service on localhost.
+TEST_F(AgentApprovals, FetchUrlNeverReachesPrivateAddresses) {
+  std::vector<FakeToolCall> calls;
+  for (const auto& [id, url] : {std::pair{"f_metadata", "http://169.254.169.254/latest/meta-data/"},
+                                std::pair{"f_localhost", "http://localhost:9/admin"}}) {
+    Json::Value args;
+    args["url"] = url;
+    calls.push_back({id, "fetch_url", args});
+  }
+  FakeLlm::Options options;
+  options.transcripts["fetch.0.sse"] = SseToolCalls("fetch", calls);
+  options.transcripts["fetch.1.sse"] = SseAnswer("fetch", "Neither could be fetched.");
+  ASSERT_NO_FATAL_FAILURE(StartFake(std::move(options)));
+  Json::Value config = Config(Provider("fetch"));
+  config["fetch_url"] = true;
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(config));
+  std::string id = NewConversation();
+  ASSERT_EQ(Send(id, "Fetch those.").status, 200);
+  auto live = Follow(id);
+  ASSERT_TRUE(live->WaitFor("class=\"approval\"")) << live->text();
+  // Always allow: the second call runs without asking, and is refused all the same.
+  Approve(id, ApprovalMessageId(live->text()), "always");
+  ASSERT_TRUE(live->WaitFor("event: end")) << live->text();
+  EXPECT_EQ(ApprovalMessageIds(live->text()).size(), 1u);
+
+  std::vector<Json::Value> chats = fake_->ChatRequests();
+  ASSERT_EQ(chats.size(), 2u);
+  std::map<std::string, std::string> results = ToolResults(chats[1]);
+  for (const FakeToolCall& call : calls) {
+    EXPECT_TRUE(results[call.id].starts_with("denied:")) << call.id << ": " << results[call.id];
+  }
+  StopDaemon();
+  std::unique_ptr<store::Store> store = OpenStore();
+  ASSERT_TRUE(store);
+  auto audit = store->ListAuditEntries(100);
+  ASSERT_TRUE(audit.ok());
+  for (const FakeToolCall& call : calls) {
+    std::string url = call.arguments["url"].asString();
+    EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [&](const store::AuditEntry& e) {
+      return e.tool == "fetch_url" && e.target == url;
+    })) << url;
+  }
+}
+
 }  // namespace
 }  // namespace hearth::testing
