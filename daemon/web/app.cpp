@@ -1,6 +1,7 @@
 #include "web/app.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 
@@ -15,6 +16,8 @@ namespace hearth::web {
 namespace {
 
 constexpr std::string_view kCookieName = "hearth_session";
+// MCP servers the settings page lets one add: each is a process of its own when in use.
+constexpr size_t kMaxMcpServers = 16;
 constexpr std::string_view kNoModelNotice =
     "Your message is saved. No model is configured yet, so nobody can answer it: Hearth's agent "
     "and model settings arrive in a later version.";
@@ -192,6 +195,14 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
   if (path == "/settings/test") {
     if (auto r = only("POST")) return *r;
     return TestConnection(request, form);
+  }
+  if (path == "/settings/mcp/add") {
+    if (auto r = only("POST")) return *r;
+    return AddMcpServer(request, form);
+  }
+  if (path == "/settings/mcp/remove") {
+    if (auto r = only("POST")) return *r;
+    return RemoveMcpServer(request, form);
   }
   if (path == "/settings/grants/revoke") {
     if (auto r = only("POST")) return *r;
@@ -541,6 +552,12 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     agent.deny = config.deny;
     agent.deny_defaults = sandbox::DenyList::DefaultPatterns();
     agent.sandbox_report = agent_.settings->SandboxReport();
+    for (const agent::McpServerConfig& server : config.mcp_servers) {
+      McpServerInfo info{server.name, server.command, server.args, {}};
+      for (const auto& [name, value] : server.env) info.env_names.push_back(name);
+      agent.mcp_servers.push_back(std::move(info));
+    }
+    agent.fetch_url = config.fetch_url.enabled;
     if (auto grants = store_.ListToolGrants(); grants.ok()) agent.grants = std::move(*grants);
     if (auto audit = store_.ListAuditEntries(50); audit.ok()) agent.audit = std::move(*audit);
     agent.saved = std::string(agent_saved);
@@ -633,8 +650,81 @@ http::Response App::SaveAgentSettings(const http::Request& request, const http::
     }
     saved.deny = NonEmptyLines(http::FormValue(form, "deny").value_or(""));
   }
+  if (!current.from_file.contains("fetch_url")) {
+    saved.fetch_url.enabled = http::FormValue(form, "fetch_url").has_value();
+  }
   if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
   return SettingsPage(request, "", "Saved.");
+}
+
+namespace {
+
+// The MCP server the settings page's "Add a server" form describes.
+Result<agent::McpServerConfig> FormMcpServer(const http::FormFields& form) {
+  agent::McpServerConfig server;
+  server.name = Trimmed(http::FormValue(form, "name").value_or(""));
+  if (server.name.empty() || server.name.size() > 32 ||
+      !std::all_of(server.name.begin(), server.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+      })) {
+    return Status::InvalidArgument(
+        "an MCP server's name is 1 to 32 letters, digits, - and _ (its tools are called "
+        "<name>__<tool>)");
+  }
+  server.command = Trimmed(http::FormValue(form, "command").value_or(""));
+  if (server.command.empty()) return Status::InvalidArgument("the MCP server needs a command");
+  server.args = NonEmptyLines(http::FormValue(form, "args").value_or(""));
+  for (const std::string& line : NonEmptyLines(http::FormValue(form, "env").value_or(""))) {
+    size_t equals = line.find('=');
+    std::string name = Trimmed(line.substr(0, equals));
+    if (equals == std::string::npos || name.empty()) {
+      return Status::InvalidArgument("environment lines are NAME=value; \"" + line.substr(0, 64) +
+                                     "\" is not");
+    }
+    server.env[name] = line.substr(equals + 1);
+  }
+  return server;
+}
+
+}  // namespace
+
+http::Response App::AddMcpServer(const http::Request& request, const http::FormFields& form) {
+  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  if (agent_.settings->Current().from_file.contains("mcp_servers")) {
+    return Fail(request,
+                Status::InvalidArgument("MCP servers are set in " + agent_.settings->config_path() +
+                                        "; change them there"));
+  }
+  Result<agent::McpServerConfig> server = FormMcpServer(form);
+  if (!server.ok()) return Fail(request, server.status());
+  agent::AgentConfig saved = agent_.settings->Saved();
+  for (const agent::McpServerConfig& existing : saved.mcp_servers) {
+    if (existing.name == server->name) {
+      return Fail(request, Status::InvalidArgument("there is already an MCP server called \"" +
+                                                   server->name + "\""));
+    }
+  }
+  if (saved.mcp_servers.size() >= kMaxMcpServers) {
+    return Fail(request, Status::TooLarge("at most " + std::to_string(kMaxMcpServers) +
+                                          " MCP servers can be configured"));
+  }
+  saved.mcp_servers.push_back(std::move(*server));
+  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
+  return SettingsPage(request, "");
+}
+
+http::Response App::RemoveMcpServer(const http::Request& request, const http::FormFields& form) {
+  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  std::string name(http::FormValue(form, "name").value_or(""));
+  agent::AgentConfig saved = agent_.settings->Saved();
+  auto found = std::find_if(saved.mcp_servers.begin(), saved.mcp_servers.end(),
+                            [&](const agent::McpServerConfig& s) { return s.name == name; });
+  if (found == saved.mcp_servers.end()) {
+    return Fail(request, Status::NotFound("no MCP server called \"" + name + "\" is saved here"));
+  }
+  saved.mcp_servers.erase(found);
+  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
+  return SettingsPage(request, "");
 }
 
 http::Response App::TestConnection(const http::Request& request, const http::FormFields& form) {

@@ -70,6 +70,8 @@ class App final : public http::Handler {
   http::Response SaveAgentSettings(const http::Request& request, const http::FormFields& form);
   http::Response TestConnection(const http::Request& request, const http::FormFields& form);
   http::Response RevokeGrant(const http::Request& request, const http::FormFields& form);
+  http::Response AddMcpServer(const http::Request& request, const http::FormFields& form);
+  http::Response RemoveMcpServer(const http::Request& request, const http::FormFields& form);
   http::Response Search(const http::Request& request);
   http::Response SettingsPage(const http::Request& request, std::string_view saved,
                               std::string_view agent_saved = {});

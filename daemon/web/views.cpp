@@ -443,6 +443,31 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
       }
       audit.html += "</tbody></table>";
     }
+    Html servers;
+    if (a.mcp_servers.empty()) {
+      servers.html = "<p>None.</p>";
+    } else {
+      servers.html = "<ul class=\"mcp-servers\">";
+      for (const McpServerInfo& server : a.mcp_servers) {
+        std::string command = server.command;
+        for (const std::string& arg : server.args) command += " " + arg;
+        servers.html +=
+            "<li><strong>" + Escape(server.name) + "</strong> <code>" + Escape(command) + "</code>";
+        if (!server.env_names.empty()) {
+          std::string names;
+          for (const std::string& n : server.env_names) names += (names.empty() ? "" : ", ") + n;
+          servers.html += " <span class=\"mcp-env\">with " + Escape(names) + " set</span>";
+        }
+        if (!file("mcp_servers")) {
+          servers.html +=
+              " <form class=\"inline-form\" hx-post=\"/settings/mcp/remove\" "
+              "hx-target=\"#main\"><input type=\"hidden\" name=\"name\" value=\"" +
+              Escape(server.name) + "\"><button type=\"submit\">Remove</button></form>";
+        }
+        servers.html += "</li>";
+      }
+      servers.html += "</ul>";
+    }
     std::string deny_defaults;
     for (const std::string& d : a.deny_defaults)
       deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
@@ -465,6 +490,10 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"workspace_roots", roots},
                 {"deny", deny},
                 {"deny_defaults", deny_defaults},
+                {"fetch_disabled", Html{Disabled(file("fetch_url"))}},
+                {"fetch_checked", Html{a.fetch_url ? "checked" : ""}},
+                {"mcp_servers", servers},
+                {"mcp_disabled", Html{Disabled(file("mcp_servers"))}},
                 {"sandbox", report},
                 {"grants", grants},
                 {"audit", audit},

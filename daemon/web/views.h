@@ -25,6 +25,15 @@ struct StatusInfo {
   int64_t session_absolute_ms = 0;
 };
 
+// An MCP server as the settings page lists it. Environment values are not shown: they often
+// hold tokens.
+struct McpServerInfo {
+  std::string name;
+  std::string command;
+  std::vector<std::string> args;
+  std::vector<std::string> env_names;
+};
+
 // What the agent section of the settings page shows.
 struct AgentSettingsInfo {
   bool configured = false;  // the section exists only when the backend runs an agent
@@ -40,6 +49,8 @@ struct AgentSettingsInfo {
   std::vector<std::string> deny;
   std::vector<std::string> deny_defaults;
   std::vector<std::string> sandbox_report;
+  std::vector<McpServerInfo> mcp_servers;
+  bool fetch_url = false;
   std::vector<store::ToolGrant> grants;
   std::vector<store::AuditEntry> audit;
   std::string saved;  // "Saved." after a save

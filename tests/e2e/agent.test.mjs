@@ -29,6 +29,26 @@ let daemon;
 let context;  // the signed-in browser
 let page;
 
+// A recorded-style OpenAI stream in which the model `model` calls one tool.
+function toolCallStream(model, id, name, args) {
+  const chunk = (delta, finish = null) => `data: ${JSON.stringify({
+    id: `chatcmpl-${model}`, object: 'chat.completion.chunk', created: 1735733160, model,
+    choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  return chunk({ role: 'assistant', content: null }) +
+    chunk({ tool_calls: [{ index: 0, id, type: 'function',
+                           function: { name, arguments: JSON.stringify(args) } }] }) +
+    chunk({}, 'tool_calls') + 'data: [DONE]\n\n';
+}
+
+// A stream in which the model `model` answers `text`.
+function answerStream(model, text) {
+  const chunk = (delta, finish = null) => `data: ${JSON.stringify({
+    id: `chatcmpl-${model}`, object: 'chat.completion.chunk', created: 1735733160, model,
+    choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  return chunk({ role: 'assistant', content: '' }) + chunk({ content: text }) + chunk({}, 'stop') +
+    'data: [DONE]\n\n';
+}
+
 // The answer a transcript streams: its content deltas, joined.
 async function answerText(name) {
   const text = await readFile(join(kTranscripts, name), 'utf8');
@@ -160,6 +180,10 @@ describe('A conversation with the agent', () => {
     await paced(transcripts, 'hello.0.sse', 'hello-paced.0.sse', () => 400);
     // A long pause after the fourth word, for a reload to land in.
     await paced(transcripts, 'slow.0.sse', 'slow-paced.0.sse', (i) => (i === 4 ? 2000 : 40));
+    await writeFile(join(transcripts, 'mcpecho.0.sse'), toolCallStream(
+      'mcpecho', 'call_mcp_echo', 'everything__echo', { message: 'hello from MCP' }));
+    await writeFile(join(transcripts, 'mcpecho.1.sse'),
+                    answerStream('mcpecho', 'The server echoed it back.'));
     const home = join(root, 'home');
     await mkdir(join(home, 'project', 'notes'), { recursive: true });
     await writeFile(join(home, 'project', 'notes', 'todo.md'), kTodo);
@@ -375,6 +399,59 @@ describe('A conversation with the agent', () => {
     assert.match(cells[2], kRunCommandArgs);
     assert.match(cells[3], /denied by the user/);
     assertCleanUpdates(bad);
+    assertNoProblems();
+  });
+
+  it('plugs in an MCP server from Settings, and calls its tool once allowed', async () => {
+    const modules = process.env.HEARTH_MCP_NODE_MODULES;
+    assert.ok(modules, 'HEARTH_MCP_NODE_MODULES names the reference servers (ctest -R mcp.install)');
+    const response = await page.goto(new URL('/settings', daemon.url).href);
+    assert.equal(response.status(), 200);
+    const add = page.locator('form[hx-post="/settings/mcp/add"]');
+    await add.locator('#mcp-name').fill('everything');
+    await add.locator('#mcp-command').fill(join(modules, '.bin', 'mcp-server-everything'));
+    await add.locator('#mcp-args').fill('stdio');
+    await add.locator('#mcp-env').fill('EXAMPLE_TOKEN=never-shown-back');
+    const added = await afterResponse(page, 'POST', /^\/settings\/mcp\/add$/,
+                                      () => add.getByRole('button', { name: 'Add server' }).click());
+    assert.equal(added.status(), 200);
+    const item = page.locator('.mcp-servers li', { hasText: 'everything' });
+    await item.waitFor();
+    assert.match(await item.textContent(), /mcp-server-everything stdio/);
+    assert.match(await item.textContent(), /with EXAMPLE_TOKEN set/);
+    assert.equal((await page.content()).includes('never-shown-back'), false, 'env values stay hidden');
+    await shot(page, 'agent-mcp-settings');
+
+    await useModel('mcpecho');
+    await newConversation(page);
+    await watchUpdates();
+    await send(page, 'Echo something through the MCP server');
+    // Its first use starts the server (node), which may take a few seconds on a busy machine.
+    const card = toolCard('everything__echo');
+    const form = card.locator('form.approval');
+    await form.waitFor({ timeout: 60000 });
+    assert.deepEqual(await form.locator('.approval-args dd pre').allTextContents(),
+                     ['hello from MCP']);
+    await form.getByRole('button', { name: 'Allow once' }).click();
+    await runEnded();
+    assert.match(await toolOutput(card), /Echo: hello from MCP/);
+    await page.locator('#messages .message.assistant.done', {
+      hasText: 'The server echoed it back.' }).waitFor();
+    const requests = await fake.requests();
+    assert.deepEqual(requests.map(turn), [0, 1]);
+    assert.ok(requests[0].body.tools.some((t) => t.function.name === 'everything__echo'),
+              'the server\'s tools are offered to the model');
+    const result = requests[1].body.messages.find((m) => m.role === 'tool');
+    assert.match(result.content, /Echo: hello from MCP/);
+    assertCleanUpdates(await badUpdates());
+
+    // Removed again, it is gone from the page and from what the model is offered.
+    await page.goto(new URL('/settings', daemon.url).href);
+    const removed = await afterResponse(page, 'POST', /^\/settings\/mcp\/remove$/,
+      () => page.locator('.mcp-servers li', { hasText: 'everything' })
+        .getByRole('button', { name: 'Remove' }).click());
+    assert.equal(removed.status(), 200);
+    await page.locator('.mcp-servers').waitFor({ state: 'detached' });
     assertNoProblems();
   });
 
