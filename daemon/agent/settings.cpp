@@ -77,11 +77,11 @@ std::shared_ptr<const ToolBox> BoxWithMcpTools(McpState& state) {
 }  // namespace
 
 Settings::Settings(store::Store& store, AgentConfig file_config, std::string config_path,
-                   std::string data_dir, std::string home)
+                   std::vector<std::string> own_dirs, std::string home)
     : store_(store),
       file_(std::move(file_config)),
       config_path_(std::move(config_path)),
-      data_dir_(std::move(data_dir)),
+      own_dirs_(std::move(own_dirs)),
       home_(std::move(home)) {}
 
 Status Settings::Load() {
@@ -132,7 +132,9 @@ void Settings::Rebuild() {
       deny_ok = false;
     }
   }
-  if (!data_dir_.empty()) deny.Add(data_dir_);
+  for (const std::string& dir : own_dirs_) {
+    if (!dir.empty()) (void)deny.Add(dir);  // absolute paths: always accepted
+  }
   bool mcp_ok = deny_ok && current_.workspace_roots.empty();  // MCP servers' sandbox is sound
   if (current_.workspace_roots.empty()) {
     report_.push_back("No workspace folder is set: the agent has no file tools.");

@@ -21,9 +21,10 @@ class Settings {
  public:
   static constexpr std::string_view kSettingKey = "agent.config";
 
-  // `data_dir` is Hearth's own data directory: always on the deny-list.
+  // `own_dirs` are Hearth's own directories (data, configuration, runtime: the database, API
+  // keys, login tokens): always on the deny-list.
   Settings(store::Store& store, AgentConfig file_config, std::string config_path,
-           std::string data_dir, std::string home);
+           std::vector<std::string> own_dirs, std::string home);
 
   // Reads the saved values and builds the tools. A saved document that no longer parses is
   // reported and ignored (the file's values and the defaults still apply).
@@ -48,7 +49,7 @@ class Settings {
   store::Store& store_;
   const AgentConfig file_;
   const std::string config_path_;
-  const std::string data_dir_;
+  const std::vector<std::string> own_dirs_;
   const std::string home_;
 
   mutable std::mutex mu_;

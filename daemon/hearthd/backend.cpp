@@ -103,7 +103,9 @@ int RunBackend(int argc) {
   std::string home = home_env != nullptr ? home_env : "";
   std::string config_path;
   agent::AgentConfig file_config;
+  std::vector<std::string> own_dirs = {paths->data_dir, paths->runtime_dir};
   if (auto config_dir = ConfigDir(); config_dir.ok()) {
+    own_dirs.push_back(*config_dir);
     config_path = *config_dir + "/config.json";
     auto loaded = agent::LoadConfigFile(config_path, home);
     if (!loaded.ok()) {
@@ -112,7 +114,7 @@ int RunBackend(int argc) {
     }
     file_config = std::move(*loaded);
   }
-  agent::Settings settings(**store, std::move(file_config), config_path, paths->data_dir, home);
+  agent::Settings settings(**store, std::move(file_config), config_path, std::move(own_dirs), home);
   if (Status loaded = settings.Load(); !loaded.ok()) LogWarning(loaded.message());
 
   auto listener = http::AcquireListenSocket();

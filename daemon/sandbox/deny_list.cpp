@@ -80,8 +80,36 @@ bool GlobMatch(std::string_view pattern, std::string_view name) {
 }
 
 const std::vector<std::string>& DenyList::DefaultPatterns() {
+  // Keys, tokens and password stores in the places their programs keep them, and browser and
+  // mail profiles (cookies, saved passwords, mail).
   static const std::vector<std::string> kDefaults = {
-      ".ssh", ".gnupg", ".aws", ".config/gcloud", ".netrc", ".env*", "*.pem", "*.key", "id_*",
+      ".ssh",
+      ".gnupg",
+      ".aws",
+      ".config/gcloud",
+      ".netrc",
+      ".env*",
+      "*.pem",
+      "*.key",
+      "id_*",
+      ".git-credentials",
+      ".docker/config.json",
+      ".kube",
+      ".npmrc",
+      ".pypirc",
+      ".azure",
+      ".vault-token",
+      ".terraform.d",
+      ".cargo/credentials*",
+      ".config/gh",
+      ".password-store",
+      ".local/share/keyrings",
+      "*.kdbx",
+      ".mozilla",
+      ".thunderbird",
+      ".config/google-chrome",
+      ".config/chromium",
+      ".config/BraveSoftware",
   };
   return kDefaults;
 }

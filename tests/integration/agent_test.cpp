@@ -717,6 +717,9 @@ TEST_P(AgentSecrets, NeverReachTheModelWhateverPathItTries) {
       read("key_proc_root", "/proc/self/root" + Home(".ssh/id_rsa")),
       read("env_absolute", Home(".env")),
       read("env_link", InProject("settings.txt")),
+      // Hearth's own configuration (API keys) and data (the database) are never readable.
+      read("hearth_config", Home("config/hearth/config.json")),
+      read("hearth_db", Home("data/hearth/hearth.db")),
   };
   std::vector<FakeToolCall> calls = reads;
   Json::Value search;

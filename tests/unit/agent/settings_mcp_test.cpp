@@ -35,8 +35,8 @@ class SettingsWithMcpServers : public ::testing::Test {
     file.workspace_roots = {workspace_.path()};
     file.mcp_servers = std::move(servers);
     file.from_file = {"workspace_roots", "mcp_servers"};
-    auto settings =
-        std::make_unique<Settings>(*store_, std::move(file), "", data_.path(), workspace_.path());
+    auto settings = std::make_unique<Settings>(
+        *store_, std::move(file), "", std::vector<std::string>{data_.path()}, workspace_.path());
     EXPECT_TRUE(settings->Load().ok());
     return settings;
   }

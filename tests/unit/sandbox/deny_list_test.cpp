@@ -32,19 +32,50 @@ TEST(DenyGlob, IgnoresAsciiCase) {
 
 TEST(ADefaultDenyList, DeniesEveryDefaultAtAnyDepth) {
   DenyList deny;
-  for (const char* path :
-       {".ssh", ".ssh/id_rsa", "home/.ssh/config", ".gnupg/pubring.kbx", ".aws/credentials",
-        ".config/gcloud/credentials.db", "a/b/.config/gcloud", ".netrc", ".env", ".env.local",
-        "app/.env.production", "server.pem", "deploy/tls.key", "id_rsa", "keys/id_ed25519.pub"}) {
+  for (const char* path : {".ssh",
+                           ".ssh/id_rsa",
+                           "home/.ssh/config",
+                           ".gnupg/pubring.kbx",
+                           ".aws/credentials",
+                           ".config/gcloud/credentials.db",
+                           "a/b/.config/gcloud",
+                           ".netrc",
+                           ".env",
+                           ".env.local",
+                           "app/.env.production",
+                           "server.pem",
+                           "deploy/tls.key",
+                           "id_rsa",
+                           "keys/id_ed25519.pub",
+                           ".git-credentials",
+                           ".docker/config.json",
+                           ".kube/config",
+                           ".npmrc",
+                           ".pypirc",
+                           ".azure/msal_token_cache.json",
+                           ".vault-token",
+                           ".terraform.d/credentials.tfrc.json",
+                           ".cargo/credentials.toml",
+                           ".config/gh/hosts.yml",
+                           ".password-store/mail.gpg",
+                           ".local/share/keyrings/login.keyring",
+                           "passwords.kdbx",
+                           ".mozilla/firefox/x/cookies.sqlite",
+                           ".thunderbird/x/logins.json",
+                           ".config/google-chrome/Default/Cookies",
+                           ".config/chromium/Default/Login Data",
+                           ".config/BraveSoftware/Brave-Browser"}) {
     EXPECT_TRUE(deny.Denies(path)) << path;
   }
 }
 
 TEST(ADefaultDenyList, AllowsOrdinaryPaths) {
   DenyList deny;
-  for (const char* path : {"", ".", "src/main.cpp", "README.md", ".config/other/settings.json",
-                           "gcloud/readme", ".config", "environment.txt", "my.env", "keys/readme",
-                           "server.pem.txt", "myid_rsa", ".sshx/notes", "ssh/config"}) {
+  for (const char* path :
+       {"", ".", "src/main.cpp", "README.md", ".config/other/settings.json", "gcloud/readme",
+        ".config", "environment.txt", "my.env", "keys/readme", "server.pem.txt", "myid_rsa",
+        ".sshx/notes", "ssh/config", ".docker/daemon.json", ".config/ghostty", ".local/share/fonts",
+        "cargo/credentials", "npmrc.example"}) {
     EXPECT_FALSE(deny.Denies(path)) << path;
   }
 }
