@@ -17,6 +17,7 @@
 
 #include <json/json.h>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 
 #ifndef HEARTH_MCP_FAKE_SERVER
@@ -26,17 +27,13 @@
 namespace hearth::mcp {
 namespace {
 
+using unit::ReadFile;
+using unit::WriteFile;
+
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
 constexpr char kSecret[] = "SECRET-5e1f0a-KEY";
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
 
 Json::Value Parse(const std::string& text) {
   Json::Value value;

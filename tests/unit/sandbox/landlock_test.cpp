@@ -20,18 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 
 namespace hearth::sandbox {
 namespace {
 
-using Code = Status::Code;
+using unit::ReadFile;
+using unit::WriteFile;
 
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
+using Code = Status::Code;
 
 // Runs `body` in a forked process confined by `policy`; returns its exit code, 200 when
 // ApplyInChild failed, -1 when the process died otherwise. `body` returns 0 for success or a

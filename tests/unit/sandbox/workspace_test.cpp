@@ -23,18 +23,16 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 
 namespace hearth::sandbox {
 namespace {
 
-using Code = Status::Code;
+using unit::ReadFile;
+using unit::WriteFile;
 
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
+using Code = Status::Code;
 
 std::string ReadAll(int fd) {
   std::string out;
@@ -356,11 +354,6 @@ TEST_F(AWorkspace, CreatesNothingWhoseReachedPathIsDenied) {
   ExpectDenied(workspace.OpenForWrite("proj/v/secret.txt", true).status(), "proj/v/secret.txt");
   EXPECT_NE(access(Home("vault/secret.txt").c_str(), F_OK), 0) << "created before the check";
   EXPECT_TRUE(workspace.OpenForWrite("proj/v/public.txt", true).ok());
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // Names in `dir` that a write may have left behind.

@@ -15,19 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 
 namespace hearth::tools {
 namespace {
 
+using unit::ReadFile;
+using unit::WriteFile;
+
 using sandbox::DenyList;
 using sandbox::Workspace;
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
 
 Json::Value Args(std::initializer_list<std::pair<const char*, Json::Value>> fields) {
   Json::Value args(Json::objectValue);

@@ -16,10 +16,14 @@
 #include <thread>
 #include <vector>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 
 namespace hearth::tools {
 namespace {
+
+using unit::ReadFile;
+using unit::WriteFile;
 
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
@@ -30,19 +34,6 @@ constexpr milliseconds kBound{5000};
 constexpr char kKey[] = "KEY-9f3a1c-PRIVATE";
 constexpr char kEnv[] = "ENV-77b2e0-TOKEN";
 constexpr char kPem[] = "PEM-c41d08-CERT";
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 bool Exists(const std::string& path) {
   struct stat st {};

@@ -7,25 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "testing/files.h"
 #include "testing/temp_dir.h"
 #include "tools/file_tools.h"
 
 namespace hearth::tools {
 namespace {
 
+using unit::ReadFile;
+using unit::WriteFile;
+
 using sandbox::DenyList;
 using sandbox::Workspace;
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 Json::Value Args(std::initializer_list<std::pair<const char*, Json::Value>> fields) {
   Json::Value args(Json::objectValue);
