@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 
 #include "base/random.h"
@@ -136,6 +138,26 @@ Result<std::string> RealPath(int fd) {
   return target;
 }
 
+// The process's umask, read without changing it (umask(2) can only set it, and setting it even
+// for a moment would change the files other threads create meanwhile). 022 if /proc says
+// nothing (before Linux 4.7).
+mode_t ProcessUmask() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("Umask:"))
+      return static_cast<mode_t>(std::strtoul(line.c_str() + 6, nullptr, 8) & 0777);
+  }
+  return 022;
+}
+
+// A fresh name for a file being written, hidden and unlikely to be taken.
+std::string TemporaryName() {
+  unsigned char random[8];
+  FillRandom(random, sizeof random);
+  return ".hearth-" + HexEncode(random, sizeof random) + ".tmp";
+}
+
 Status SymlinkRefused(std::string_view given) {
   return Status::InvalidArgument(Shown(given) +
                                  " is a symbolic link; write to the file it points to");
@@ -203,9 +225,9 @@ Result<UniqueFd> Reopen(int fd, int flags, const struct stat& checked, std::stri
 Result<FileVersion> VersionOf(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) return FileSystemError("stat", errno);
+  auto ns = [](const struct timespec& t) { return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; };
   return FileVersion{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                     static_cast<int64_t>(st.st_size),
-                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+                     static_cast<int64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim)};
 }
 
 Result<Workspace> Workspace::Open(const std::vector<std::string>& roots, DenyList deny_list,
@@ -318,10 +340,10 @@ Status Workspace::CheckGiven(std::string_view given, size_t* root, std::string* 
 }
 
 int Workspace::Openat2(int dirfd, const std::string& rest, uint64_t flags, uint64_t resolve,
-                       UniqueFd* out) const {
+                       UniqueFd* out, mode_t mode) const {
   open_how how{};
   how.flags = flags;
-  how.mode = (flags & O_CREAT) != 0 ? 0644 : 0;
+  how.mode = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0;
   how.resolve = resolve;
   const char* path = rest.empty() ? "." : rest.c_str();
   int error = EAGAIN;
@@ -439,7 +461,7 @@ Result<Directory> Workspace::OpenParent(std::string_view path, std::string* name
   Status given = CheckGiven(path, &root, &rest);
   if (!given.ok()) return given;
   std::vector<std::string_view> parts = Components(rest);
-  if (parts.empty() || parts.back() == "..") {
+  if (parts.empty() || parts.back() == ".." || path.ends_with('/') || path.ends_with("/.")) {
     return Status::InvalidArgument(Shown(path) + " does not name a file");
   }
   *name = std::string(parts.back());
@@ -496,13 +518,15 @@ Result<WriteOutcome> Workspace::WriteFile(std::string_view path, std::string_vie
   if (!parent.ok()) return parent.status();
 
   WriteOutcome outcome;
-  mode_t permissions = 0;  // of the file replaced; a new file gets the default
+  mode_t permissions = 0600;  // a replacement keeps its own (see below)
   UniqueFd existing;
   int error =
       Openat2(parent->fd(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC, kBeneathNoSymlinks, &existing);
   if (error == ENOENT) {
     if (mode == WriteMode::kReplace) return ResolveError(path, error);
     outcome.created = true;
+    // What open(2) would give a new file: 0666 less the umask (0077 under the systemd unit).
+    permissions = 0666 & ~ProcessUmask();
   } else if (error != 0) {
     return ResolveError(path, error);
   } else {
@@ -525,66 +549,98 @@ Result<WriteOutcome> Workspace::WriteFile(std::string_view path, std::string_vie
         return Status::Busy(Shown(path) + " changed since it was read; read it again");
       }
     }
-    permissions = st.st_mode & 07777;
+    // The permission bits only: a set-user-ID bit must not pass to contents the model wrote.
+    permissions = st.st_mode & 0777;
     outcome.previous_size = st.st_size;
   }
 
-  // The new contents go to a temporary file beside the target, which is then renamed over it.
-  std::string temporary;
+  // The new contents are written to a file without a name (O_TMPFILE), private until complete,
+  // so that neither a failure nor a crash leaves a half-written file or a stray one behind. File
+  // systems without O_TMPFILE get a named temporary file instead, removed on failure.
+  std::string temporary;  // the temporary file's name; empty while it has none
   UniqueFd out;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    unsigned char random[8];
-    FillRandom(random, sizeof random);
-    temporary = ".hearth-" + HexEncode(random, sizeof random) + ".tmp";
-    error = Openat2(parent->fd(), temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    kBeneathNoSymlinks, &out);
-    if (error != EEXIST) break;
+  error = Openat2(parent->fd(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, kBeneath, &out, 0600);
+  if (error == EOPNOTSUPP || error == EISDIR) {
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      temporary = TemporaryName();
+      error = Openat2(parent->fd(), temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      kBeneathNoSymlinks, &out, 0600);
+      if (error != EEXIST) break;
+    }
   }
   if (error != 0) return WriteError(path, error);
-  // On any failure from here on, the temporary file goes and the target is left as it was.
   auto failed = [&](int error_number) {
     out.Reset();
-    unlinkat(parent->fd(), temporary.c_str(), 0);
+    if (!temporary.empty()) unlinkat(parent->fd(), temporary.c_str(), 0);
     return WriteError(path, error_number);
   };
-  // The directory may have been moved onto the deny-list since it was checked.
-  if (Result<Location> where = Locate(out.get(), path); !where.ok()) {
-    (void)failed(0);
-    return where.status();
-  }
+  if (fchmod(out.get(), permissions) != 0) return failed(errno);
   for (size_t done = 0; done < content.size();) {
     ssize_t n = write(out.get(), content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return failed(errno);
+    if (n == 0) return failed(EIO);
     done += static_cast<size_t>(n);
   }
-  if (permissions != 0 && fchmod(out.get(), permissions) != 0) return failed(errno);
   if (fsync(out.get()) != 0) return failed(errno);
-  out.Reset();
 
-  // A new file must not replace one created meanwhile; a replacement replaces atomically.
-  if (outcome.created) {
-    if (renameat2(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(), RENAME_NOREPLACE) !=
-        0) {
+  // The directory may have been moved onto the deny-list (or out of the workspace) while the
+  // contents were written: check where the name would appear just before giving it.
+  if (Result<Location> here = Locate(parent->fd(), path); !here.ok()) {
+    (void)failed(0);
+    return here.status();
+  } else if (deny_list_.DeniesAbsolute(Under(here->real, name), here->root_real)) {
+    (void)failed(0);
+    return Status::PermissionDenied("denied: " + Shown(path) + " leads to a path on the deny-list");
+  }
+
+  if (temporary.empty()) {
+    std::string self = "/proc/self/fd/" + std::to_string(out.get());
+    if (outcome.created) {
+      // linkat never replaces: a file created meanwhile under that name stays.
+      if (linkat(AT_FDCWD, self.c_str(), parent->fd(), name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+        if (errno == EEXIST) {
+          return Status::Busy(Shown(path) + " was created by something else meanwhile; try again");
+        }
+        return WriteError(path, errno);
+      }
+    } else {
+      // A name for the finished file for the moment before it is renamed over the old one.
+      for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        temporary = TemporaryName();
+        if (linkat(AT_FDCWD, self.c_str(), parent->fd(), temporary.c_str(), AT_SYMLINK_FOLLOW) ==
+            0) {
+          break;
+        }
+        int link_error = errno;
+        temporary.clear();
+        if (link_error != EEXIST) return WriteError(path, link_error);
+      }
+      if (temporary.empty()) return Status::Busy(Shown(path) + " could not be replaced; try again");
+    }
+  }
+  if (!temporary.empty()) {
+    // A new file must not replace one created meanwhile; a replacement replaces atomically.
+    int renamed = outcome.created
+                      ? renameat2(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(),
+                                  RENAME_NOREPLACE)
+                      : renameat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str());
+    if (renamed != 0) {
       error = errno;
       // File systems without RENAME_NOREPLACE: a hard link fails the same way on an existing
       // name.
-      if (error == EINVAL &&
-          linkat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(), 0) == 0) {
-        error = 0;
-      } else if (error == EINVAL) {
-        error = errno;
+      if (error == EINVAL && outcome.created) {
+        error =
+            linkat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str(), 0) == 0 ? 0 : errno;
       }
-      unlinkat(parent->fd(), temporary.c_str(), 0);
+      if (error != 0 || outcome.created) unlinkat(parent->fd(), temporary.c_str(), 0);
       if (error == EEXIST) {
         return Status::Busy(Shown(path) + " was created by something else meanwhile; try again");
       }
       if (error != 0) return WriteError(path, error);
     }
-  } else if (renameat(parent->fd(), temporary.c_str(), parent->fd(), name.c_str()) != 0) {
-    return failed(errno);
   }
-  // The rename is durable once the directory is; the new contents already are.
+  // The new name is durable once the directory is; the contents already are.
   UniqueFd directory(openat(parent->fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (directory.valid()) fsync(directory.get());
   return outcome;

@@ -1,6 +1,8 @@
 // Workspace: the folders the agent's own file tools may use, confined by openat2 and the deny-list.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,6 +42,7 @@ struct FileVersion {
   uint64_t inode = 0;
   int64_t size = 0;
   int64_t modified_ns = 0;
+  int64_t changed_ns = 0;  // ctime: no program can set it back
   bool operator==(const FileVersion&) const = default;
 };
 // The version of the open file `fd`.
@@ -169,8 +172,8 @@ class Workspace {
   // checks the path as given against the deny-list.
   Status CheckGiven(std::string_view given, size_t* root, std::string* rest) const;
   // openat2 beneath `dirfd`, tried again while the kernel reports a race; 0 or an errno.
-  int Openat2(int dirfd, const std::string& rest, uint64_t flags, uint64_t resolve,
-              UniqueFd* out) const;
+  int Openat2(int dirfd, const std::string& rest, uint64_t flags, uint64_t resolve, UniqueFd* out,
+              mode_t mode = 0644) const;
   Result<UniqueFd> Resolve(int dirfd, const std::string& rest, uint64_t flags, uint64_t resolve,
                            std::string_view given) const;
   Result<Location> Locate(int fd, std::string_view given) const;

@@ -395,6 +395,51 @@ TEST_F(AWorkspace, ReplacesAFileWholeKeepingItsPermissions) {
   EXPECT_NE(access(Home("proj/src/none.txt").c_str(), F_OK), 0);
 }
 
+TEST_F(AWorkspace, GivesANewFileTheUsualModeAndDropsSetIdBits) {
+  ASSERT_EQ(chmod(Home("proj/README.md").c_str(), 06755), 0);
+  Workspace workspace = Open({Home("proj")});
+  ASSERT_TRUE(workspace.WriteFile("README.md", "#!/bin/sh\n", WriteMode::kReplace).ok());
+  struct stat st;
+  ASSERT_EQ(stat(Home("proj/README.md").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+
+  mode_t mask = umask(022);
+  umask(mask);
+  ASSERT_TRUE(workspace.WriteFile("new.txt", "x", WriteMode::kCreate).ok());
+  ASSERT_EQ(stat(Home("proj/new.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0666u & ~mask);
+
+  EXPECT_EQ(workspace.WriteFile("src/", "x", WriteMode::kCreateOrReplace).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(workspace.WriteFile("README.md/", "x", WriteMode::kReplace).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(workspace.WriteFile("src/.", "x", WriteMode::kCreateOrReplace).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "#!/bin/sh\n");
+}
+
+long Openat2WithoutTmpfile(int dirfd, const char* path, struct open_how* how, size_t size) {
+  if ((how->flags & O_TMPFILE) == O_TMPFILE) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return syscall(SYS_openat2, dirfd, path, how, size);
+}
+
+// Where the file system has no O_TMPFILE, a named temporary file does the same, and goes again.
+TEST_F(AWorkspace, WritesThroughANamedTemporaryWhereThereIsNoTmpfile) {
+  Result<Workspace> workspace = Workspace::Open({Home("proj")}, DenyList(), &Openat2WithoutTmpfile);
+  ASSERT_TRUE(workspace.ok());
+  ASSERT_TRUE(workspace->WriteFile("README.md", "replaced\n", WriteMode::kReplace).ok());
+  ASSERT_TRUE(workspace->WriteFile("src/made.txt", "made\n", WriteMode::kCreate).ok());
+  EXPECT_EQ(ReadFile(Home("proj/README.md")), "replaced\n");
+  EXPECT_EQ(ReadFile(Home("proj/src/made.txt")), "made\n");
+  EXPECT_EQ(workspace->WriteFile("src/made.txt", "x", WriteMode::kCreate).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_TRUE(Temporaries(Home("proj")).empty());
+  EXPECT_TRUE(Temporaries(Home("proj/src")).empty());
+}
+
 TEST_F(AWorkspace, WritesNothingWhereReadingIsDenied) {
   Link("../.ssh", "proj/keys");
   Link("README.md", "proj/readme-link");
