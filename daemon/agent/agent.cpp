@@ -479,6 +479,29 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   return Status::Ok();
 }
 
+namespace {
+
+// The first key of `arguments` that `schema` does not allow, quoted as JSON so that blanks and
+// invisible characters show; empty when all are allowed (or the schema allows any).
+std::string UnknownArgument(const llm::ToolSchema& schema, const Json::Value& arguments) {
+  const Json::Value& parameters = schema.parameters;
+  if (!parameters.isObject() || !parameters.isMember("additionalProperties") ||
+      !parameters["additionalProperties"].isBool() || parameters["additionalProperties"].asBool()) {
+    return {};
+  }
+  const Json::Value& properties = parameters["properties"];
+  for (const std::string& key : arguments.getMemberNames()) {
+    if (!properties.isObject() || !properties.isMember(key)) {
+      Json::StreamWriterBuilder writer;
+      writer["emitUTF8"] = false;
+      return Json::writeString(writer, Json::Value(key));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call) {
   Json::Value meta(Json::objectValue);
   meta["tool_call_id"] = call.id;
@@ -521,6 +544,20 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
                     "error: the arguments are not a JSON object; call " + call.name +
                         " again with arguments that match its schema");
     }
+  }
+
+  // A tool whose schema admits only its own arguments gets no others: an extra key (" path",
+  // say) would be ignored by the tool but shown to the user, who could take it for the real one.
+  if (std::string unknown = UnknownArgument(tool->schema(), arguments); !unknown.empty()) {
+    store::Message message =
+        AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
+    std::string known;
+    for (const std::string& name : tool->schema().parameters["properties"].getMemberNames()) {
+      known += (known.empty() ? "" : ", ") + name;
+    }
+    return finish(message, true,
+                  "error: " + call.name + " has no argument " + unknown + "; its arguments are " +
+                      (known.empty() ? std::string("none") : known) + ". Nothing was run.");
   }
 
   bool approved = !tool->needs_approval();

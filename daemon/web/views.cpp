@@ -2,6 +2,8 @@
 
 #include <json/json.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <memory>
@@ -209,6 +211,55 @@ std::string MetaError(std::string_view meta) {
   return value.get("error", "").asString();
 }
 
+// `text` with the characters that hide, or change how the rest reads, written out as \u{…}:
+// bidirectional controls (which make "gpj.exe" read "exe.jpg"), zero-width characters, the soft
+// hyphen and the byte-order mark. Everything else is left as it is.
+std::string WithInvisiblesShown(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    uint32_t code = 0;
+    size_t length = 0;
+    if (byte(i) == 0xE2 && i + 2 < text.size() && (byte(i + 1) == 0x80 || byte(i + 1) == 0x81)) {
+      code = 0x2000 | ((byte(i + 1) & 0x3F) << 6) | (byte(i + 2) & 0x3F);
+      length = 3;
+    } else if (byte(i) == 0xEF && i + 2 < text.size() && byte(i + 1) == 0xBB &&
+               byte(i + 2) == 0xBF) {
+      code = 0xFEFF, length = 3;
+    } else if (byte(i) == 0xC2 && i + 1 < text.size() && byte(i + 1) == 0xAD) {
+      code = 0xAD, length = 2;
+    } else if (byte(i) == 0xD8 && i + 1 < text.size() && byte(i + 1) == 0x9C) {
+      code = 0x61C, length = 2;
+    }
+    bool hidden = code == 0xFEFF || code == 0xAD || code == 0x61C ||
+                  (code >= 0x200B && code <= 0x200F) || (code >= 0x202A && code <= 0x202E) ||
+                  (code >= 0x2060 && code <= 0x2064) || (code >= 0x2066 && code <= 0x2069);
+    if (!hidden) {
+      out += text[i];
+      continue;
+    }
+    char shown[16];
+    std::snprintf(shown, sizeof shown, "\\u{%X}", code);
+    out += shown;
+    i += length - 1;
+  }
+  return out;
+}
+
+// An argument's name as the user should read it: plain names as they are; any other (a blank,
+// a control or invisible character, anything outside ASCII letters, digits, '_', '-', '.') as a
+// quoted JSON string with every such character escaped, so " path" cannot pass for "path".
+std::string ShownKey(std::string_view key) {
+  bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (plain) return std::string(key);
+  Json::StreamWriterBuilder writer;
+  writer["emitUTF8"] = false;
+  return Json::writeString(writer, Json::Value(std::string(key)));
+}
+
 // A tool call's arguments as the user judges them before approving: one labelled box per
 // argument, a string shown as the text it is (a file's new content readable, line breaks and
 // all). The structure is the page's, so an argument that contains "path: x" stays in its own
@@ -225,14 +276,17 @@ Html ApprovalArguments(std::string_view arguments) {
   out.html = "<dl class=\"approval-args\">";
   for (const std::string& key : value.getMemberNames()) {
     const Json::Value& field = value[key];
-    out.html += "<dt>";
-    AppendEscaped(out.html, key);
+    std::string name = ShownKey(key);
+    out.html += name == key ? "<dt>" : "<dt class=\"odd-key\">";
+    AppendEscaped(out.html, name);
     out.html += "</dt><dd><pre>";
     if (field.isString() && field.asString().empty()) {
       out.html += "<em>(empty)</em>";
     } else {
-      AppendEscaped(out.html,
-                    field.isString() ? field.asString() : Json::writeString(compact, field));
+      std::string text = field.isString() ? field.asString() : Json::writeString(compact, field);
+      // A line break right after <pre> would be dropped by the browser.
+      if (text.starts_with('\n')) out.html += '\n';
+      AppendEscaped(out.html, WithInvisiblesShown(text));
     }
     out.html += "</pre></dd>";
   }

@@ -96,6 +96,21 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   EXPECT_EQ(boxes, 2u);
   EXPECT_EQ(html.find("<script>x"), std::string::npos);
 
+  // A name that only looks like another, and text that reads backwards, are shown for what they
+  // are.
+  Json::Value spoof;
+  spoof[" path"] = "notes.md";
+  spoof["path"] =
+      "hook\xE2\x80\xAE"
+      "dm.txt";  // U+202E RIGHT-TO-LEFT OVERRIDE
+  meta["arguments"] = Json::writeString(Json::StreamWriterBuilder(), spoof);
+  m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
+  html = views_->Message(m).html;
+  EXPECT_NE(html.find("<dt class=\"odd-key\">&quot; path&quot;</dt>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<dt>path</dt><dd><pre>hook\\u{202E}dm.txt</pre>"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("\xE2\x80\xAE"), std::string::npos) << html;
+
   // Arguments that are not an object are shown as they came, escaped.
   meta["arguments"] = "<not json>";
   m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
