@@ -674,14 +674,24 @@ Result<agent::McpServerConfig> FormMcpServer(const http::FormFields& form) {
   server.command = Trimmed(http::FormValue(form, "command").value_or(""));
   if (server.command.empty()) return Status::InvalidArgument("the MCP server needs a command");
   server.args = NonEmptyLines(http::FormValue(form, "args").value_or(""));
-  for (const std::string& line : NonEmptyLines(http::FormValue(form, "env").value_or(""))) {
-    size_t equals = line.find('=');
-    std::string name = Trimmed(line.substr(0, equals));
-    if (equals == std::string::npos || name.empty()) {
-      return Status::InvalidArgument("environment lines are NAME=value; \"" + line.substr(0, 64) +
-                                     "\" is not");
+  std::vector<std::string> lines = NonEmptyLines(http::FormValue(form, "env").value_or(""));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    // The line is not quoted back: it may hold a token.
+    std::string where = "environment line " + std::to_string(i + 1);
+    size_t equals = lines[i].find('=');
+    std::string name = Trimmed(lines[i].substr(0, equals));
+    bool valid = equals != std::string::npos && !name.empty() &&
+                 !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                 std::all_of(name.begin(), name.end(), [](char c) {
+                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                 });
+    if (!valid) {
+      return Status::InvalidArgument(where +
+                                     " is not NAME=value (a name of letters, digits and _)");
     }
-    server.env[name] = line.substr(equals + 1);
+    if (!server.env.emplace(name, lines[i].substr(equals + 1)).second) {
+      return Status::InvalidArgument(where + " sets " + name + " again");
+    }
   }
   return server;
 }
@@ -715,6 +725,11 @@ http::Response App::AddMcpServer(const http::Request& request, const http::FormF
 
 http::Response App::RemoveMcpServer(const http::Request& request, const http::FormFields& form) {
   if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  if (agent_.settings->Current().from_file.contains("mcp_servers")) {
+    return Fail(request,
+                Status::InvalidArgument("MCP servers are set in " + agent_.settings->config_path() +
+                                        "; change them there"));
+  }
   std::string name(http::FormValue(form, "name").value_or(""));
   agent::AgentConfig saved = agent_.settings->Saved();
   auto found = std::find_if(saved.mcp_servers.begin(), saved.mcp_servers.end(),
