@@ -38,11 +38,23 @@ std::vector<std::string_view> Resolve(const std::vector<std::string_view>& compo
   return out;
 }
 
+bool EqualIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Ignoring ASCII case, like the patterns (see DenyList): on a case-folding file system
+// ".config/HEARTH" is Hearth's own ".config/hearth".
 bool HasPrefix(const std::vector<std::string_view>& components,
                const std::vector<std::string>& prefix) {
   if (prefix.size() > components.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (components[i] != prefix[i]) return false;
+    if (!EqualIgnoringAsciiCase(components[i], prefix[i])) return false;
   }
   return true;
 }

@@ -135,6 +135,7 @@ TEST(AnAbsoluteDenyEntry, DeniesThatPathAndEverythingUnderIt) {
   EXPECT_TRUE(deny.DeniesAbsolute("/data//hearth/hearth.db", "/"));
   EXPECT_TRUE(deny.DeniesAbsolute("/data/other/../hearth/hearth.db", "/"));
   EXPECT_TRUE(deny.DeniesAbsolute("/data/hearth/../other", "/"));  // goes through it
+  EXPECT_TRUE(deny.DeniesAbsolute("/Data/HEARTH/hearth.db", "/"));  // case-folding file systems
   EXPECT_FALSE(deny.DeniesAbsolute("/data/hearthx", "/"));
   EXPECT_FALSE(deny.DeniesAbsolute("/data", "/"));
   EXPECT_FALSE(deny.Denies("data/hearth"));  // a relative path is not that place
