@@ -18,6 +18,8 @@ namespace {
 constexpr std::string_view kCookieName = "hearth_session";
 // MCP servers the settings page lets one add: each is a process of its own when in use.
 constexpr size_t kMaxMcpServers = 16;
+// Model servers the settings page lets one add.
+constexpr size_t kMaxModelServers = 16;
 constexpr std::string_view kNoModelNotice =
     "Your message is saved. No model is configured yet, so nobody can answer it: Hearth's agent "
     "and model settings arrive in a later version.";
@@ -196,6 +198,11 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (auto r = only("POST")) return *r;
     return TestConnection(request, form);
   }
+  if (path == "/settings/servers/add" || path == "/settings/servers/remove" ||
+      path == "/settings/servers/default") {
+    if (auto r = only("POST")) return *r;
+    return ChangeServers(request, form, path.substr(std::string_view("/settings/servers/").size()));
+  }
   if (path == "/settings/mcp/add") {
     if (auto r = only("POST")) return *r;
     return AddMcpServer(request, form);
@@ -285,7 +292,17 @@ Html App::ConversationView(const store::Conversation& c,
       live = std::move(snapshot.container);
     }
   }
-  return views_->Conversation(c, messages, options_.message_page_size, live);
+  std::vector<std::string> servers;
+  if (agent_.settings != nullptr) {
+    agent::AgentConfig config = agent_.settings->Current();
+    if (const agent::ProviderConfig* first = config.FindProvider(config.default_provider)) {
+      servers.push_back(first->name);
+    }
+    for (const agent::ProviderConfig& p : config.providers) {
+      if (servers.empty() || p.name != servers.front()) servers.push_back(p.name);
+    }
+  }
+  return views_->Conversation(c, messages, options_.message_page_size, live, servers);
 }
 
 int64_t App::CurrentConversation(const http::Request& request) const {
@@ -407,8 +424,15 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
     // The conversation's own model and system prompt; empty fields fall back to the defaults.
     std::string model = Trimmed(http::FormValue(form, "model").value_or(""));
     std::string prompt(http::FormValue(form, "system_prompt").value_or(""));
+    std::string provider = Trimmed(http::FormValue(form, "provider").value_or(""));
     if (model.size() > 256) return Fail(request, Status::TooLarge("the model name is too long"));
+    if (!provider.empty() && (agent_.settings == nullptr ||
+                              agent_.settings->Current().FindProvider(provider) == nullptr)) {
+      return Fail(request, Status::InvalidArgument("no model server is called \"" +
+                                                   provider.substr(0, 64) + "\""));
+    }
     Json::Value options(Json::objectValue);
+    if (!provider.empty()) options["provider"] = provider;
     if (!model.empty()) options["model"] = model;
     if (!Trimmed(prompt).empty()) options["system_prompt"] = prompt;
     Json::StreamWriterBuilder writer;
@@ -535,7 +559,14 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     agent.config_path = agent_.settings->config_path();
     agent.from_file = config.from_file;
     const agent::ProviderConfig* provider = config.FindProvider(config.default_provider);
+    for (const agent::ProviderConfig& p : config.providers) {
+      if (provider != nullptr && p.name == provider->name) continue;
+      agent.other_servers.push_back(
+          {p.name, p.endpoint.wire == llm::Wire::kOllama ? "ollama" : "openai", p.endpoint.base_url,
+           p.default_model, !p.endpoint.api_key.empty()});
+    }
     if (provider != nullptr) {
+      agent.provider_name = provider->name;
       agent.provider_type = provider->endpoint.wire == llm::Wire::kOllama ? "ollama" : "openai";
       agent.base_url = provider->endpoint.base_url;
       agent.has_key = !provider->endpoint.api_key.empty();
@@ -595,11 +626,11 @@ std::vector<std::string> NonEmptyLines(std::string_view text) {
   return lines;
 }
 
-// The provider the settings form describes, with the saved key kept when the field is empty.
+// The provider a settings form describes, with `previous`'s key kept when the field is empty.
 Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
-                                           const agent::AgentConfig& saved) {
+                                           const agent::ProviderConfig* previous) {
   agent::ProviderConfig provider;
-  provider.name = "default";
+  provider.name = previous != nullptr ? previous->name : "default";
   std::string_view type = http::FormValue(form, "provider_type").value_or("openai");
   if (type != "openai" && type != "ollama") {
     return Status::InvalidArgument("the kind of server must be openai or ollama");
@@ -607,8 +638,8 @@ Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
   provider.endpoint.wire = type == "ollama" ? llm::Wire::kOllama : llm::Wire::kOpenAi;
   provider.endpoint.base_url = Trimmed(http::FormValue(form, "base_url").value_or(""));
   provider.endpoint.api_key = Trimmed(http::FormValue(form, "api_key").value_or(""));
-  if (provider.endpoint.api_key.empty() && !saved.providers.empty()) {
-    provider.endpoint.api_key = saved.providers.front().endpoint.api_key;
+  if (provider.endpoint.api_key.empty() && previous != nullptr) {
+    provider.endpoint.api_key = previous->endpoint.api_key;
   }
   provider.default_model = Trimmed(http::FormValue(form, "model").value_or(""));
   if (provider.default_model.size() > 256) return Status::TooLarge("the model name is too long");
@@ -625,14 +656,23 @@ http::Response App::SaveAgentSettings(const http::Request& request, const http::
   // Fields the file sets are disabled in the form (browsers do not send them): keep the saved
   // values for those keys.
   if (!current.from_file.contains("providers")) {
+    // The form edits the default server; the others are kept as they are.
     std::string url = Trimmed(http::FormValue(form, "base_url").value_or(""));
+    const agent::ProviderConfig* edited = saved.FindProvider(saved.default_provider);
+    auto at = edited == nullptr ? saved.providers.end()
+                                : saved.providers.begin() + (edited - saved.providers.data());
     if (url.empty()) {
-      saved.providers.clear();
+      if (at != saved.providers.end()) saved.providers.erase(at);
+      saved.default_provider = saved.providers.empty() ? "" : saved.providers.front().name;
     } else {
-      auto provider = FormProvider(form, saved);
+      auto provider = FormProvider(form, edited);
       if (!provider.ok()) return Fail(request, provider.status());
-      saved.providers = {std::move(*provider)};
-      saved.default_provider = "default";
+      saved.default_provider = provider->name;
+      if (at != saved.providers.end()) {
+        *at = std::move(*provider);
+      } else {
+        saved.providers.insert(saved.providers.begin(), std::move(*provider));
+      }
     }
   }
   if (!current.from_file.contains("system_prompt") && http::FormValue(form, "system_prompt")) {
@@ -659,14 +699,18 @@ http::Response App::SaveAgentSettings(const http::Request& request, const http::
 
 namespace {
 
+// A name for a model server or an MCP server: what conversations and tool names refer to it by.
+bool IsPlainName(std::string_view name) {
+  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
 // The MCP server the settings page's "Add a server" form describes.
 Result<agent::McpServerConfig> FormMcpServer(const http::FormFields& form) {
   agent::McpServerConfig server;
   server.name = Trimmed(http::FormValue(form, "name").value_or(""));
-  if (server.name.empty() || server.name.size() > 32 ||
-      !std::all_of(server.name.begin(), server.name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-      })) {
+  if (!IsPlainName(server.name)) {
     return Status::InvalidArgument(
         "an MCP server's name is 1 to 32 letters, digits, - and _ (its tools are called "
         "<name>__<tool>)");
@@ -723,6 +767,54 @@ http::Response App::AddMcpServer(const http::Request& request, const http::FormF
   return SettingsPage(request, "");
 }
 
+http::Response App::ChangeServers(const http::Request& request, const http::FormFields& form,
+                                  std::string_view action) {
+  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  if (agent_.settings->Current().from_file.contains("providers")) {
+    return Fail(request,
+                Status::InvalidArgument("the model servers are set in " +
+                                        agent_.settings->config_path() + "; change them there"));
+  }
+  agent::AgentConfig saved = agent_.settings->Saved();
+  std::string name = Trimmed(http::FormValue(form, "name").value_or(""));
+  const agent::ProviderConfig* existing = name.empty() ? nullptr : saved.FindProvider(name);
+  if (action == "add") {
+    if (!IsPlainName(name)) {
+      return Fail(request,
+                  Status::InvalidArgument("a server's name is 1 to 32 letters, digits, - and _"));
+    }
+    if (existing != nullptr) {
+      return Fail(request,
+                  Status::InvalidArgument("there is already a server called \"" + name + "\""));
+    }
+    if (saved.providers.size() >= kMaxModelServers) {
+      return Fail(request, Status::TooLarge("at most " + std::to_string(kMaxModelServers) +
+                                            " model servers can be configured"));
+    }
+    Result<agent::ProviderConfig> provider = FormProvider(form, nullptr);
+    if (!provider.ok()) return Fail(request, provider.status());
+    provider->name = name;
+    if (saved.providers.empty()) saved.default_provider = name;
+    saved.providers.push_back(std::move(*provider));
+  } else {
+    if (existing == nullptr) {
+      return Fail(request, Status::NotFound("no model server called \"" + name.substr(0, 64) +
+                                            "\" is saved here"));
+    }
+    if (action == "default") {
+      saved.default_provider = name;
+    } else {
+      std::erase_if(saved.providers,
+                    [&](const agent::ProviderConfig& p) { return p.name == name; });
+      if (saved.default_provider == name) {
+        saved.default_provider = saved.providers.empty() ? "" : saved.providers.front().name;
+      }
+    }
+  }
+  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
+  return SettingsPage(request, "");
+}
+
 http::Response App::RemoveMcpServer(const http::Request& request, const http::FormFields& form) {
   if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
   if (agent_.settings->Current().from_file.contains("mcp_servers")) {
@@ -749,7 +841,8 @@ http::Response App::TestConnection(const http::Request& request, const http::For
   if (current.from_file.contains("providers")) {
     if (const auto* p = current.FindProvider(current.default_provider)) provider = *p;
   } else {
-    provider = FormProvider(form, agent_.settings->Saved());
+    agent::AgentConfig saved = agent_.settings->Saved();
+    provider = FormProvider(form, saved.FindProvider(saved.default_provider));
   }
   if (!provider.ok()) return Fragment(views_->ModelList(provider.status()));
   llm::ClientOptions options;

@@ -70,6 +70,9 @@ class App final : public http::Handler {
   http::Response SaveAgentSettings(const http::Request& request, const http::FormFields& form);
   http::Response TestConnection(const http::Request& request, const http::FormFields& form);
   http::Response RevokeGrant(const http::Request& request, const http::FormFields& form);
+  // POST /settings/servers/{add,remove,default}: the model servers besides the default one.
+  http::Response ChangeServers(const http::Request& request, const http::FormFields& form,
+                               std::string_view action);
   http::Response AddMcpServer(const http::Request& request, const http::FormFields& form);
   http::Response RemoveMcpServer(const http::Request& request, const http::FormFields& form);
   http::Response Search(const http::Request& request);

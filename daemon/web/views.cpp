@@ -383,7 +383,8 @@ Html Views::EarlierButton(int64_t conversation_id, int64_t before_id) const {
 }
 
 Html Views::Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
-                         int page_size, const Html& live) const {
+                         int page_size, const Html& live,
+                         const std::vector<std::string>& servers) const {
   std::string id = std::to_string(c.id);
   Html earlier;
   if (!messages.empty() && static_cast<int>(messages.size()) >= page_size) {
@@ -392,16 +393,31 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
   // The conversation's own model and system prompt (agent/agent.cpp reads the same document).
   std::string model;
   std::string system_prompt;
+  std::string server;
   if (!c.agent_options.empty()) {
     Json::Value options;
     if (ParseJson(c.agent_options, &options, 32) && options.isObject()) {
       model = options.get("model", "").asString();
       system_prompt = options.get("system_prompt", "").asString();
+      server = options.get("provider", "").asString();
     }
+  }
+  Html server_choice;
+  if (servers.size() > 1) {
+    server_choice.html =
+        "<label for=\"conversation-server\">Server</label><select id=\"conversation-server\" "
+        "name=\"provider\"><option value=\"\">The default (" +
+        Escape(servers.front()) + ")</option>";
+    for (const std::string& name : servers) {
+      server_choice.html += "<option value=\"" + Escape(name) + "\"" +
+                            (name == server ? " selected" : "") + ">" + Escape(name) + "</option>";
+    }
+    server_choice.html += "</select>";
   }
   return Html{Get("conversation")
                   .Render({{"id", id},
                            {"title", c.title},
+                           {"server_choice", server_choice},
                            {"model", model},
                            {"system_prompt", system_prompt},
                            {"earlier", earlier},
@@ -497,6 +513,33 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
       }
       audit.html += "</tbody></table>";
     }
+    Html others;
+    if (a.other_servers.empty()) {
+      others.html = "<p>None.</p>";
+    } else {
+      others.html = "<ul class=\"model-servers\">";
+      for (const ServerInfo& server : a.other_servers) {
+        others.html += "<li><strong>" + Escape(server.name) + "</strong> <code>" +
+                       Escape(server.base_url) + "</code> <span class=\"server-facts\">" +
+                       (server.kind == "ollama" ? "Ollama" : "OpenAI-compatible") + ", " +
+                       (server.model.empty() ? std::string("no model chosen")
+                                             : "model " + Escape(server.model)) +
+                       (server.has_key ? ", key saved" : "") + "</span>";
+        if (!file("providers")) {
+          std::string name = Escape(server.name);
+          others.html +=
+              " <form class=\"inline-form\" hx-post=\"/settings/servers/default\" "
+              "hx-target=\"#main\"><input type=\"hidden\" name=\"name\" value=\"" +
+              name +
+              "\"><button type=\"submit\">Make default</button></form> <form "
+              "class=\"inline-form\" hx-post=\"/settings/servers/remove\" "
+              "hx-target=\"#main\"><input type=\"hidden\" name=\"name\" value=\"" +
+              name + "\"><button type=\"submit\">Remove</button></form>";
+        }
+        others.html += "</li>";
+      }
+      others.html += "</ul>";
+    }
     Html servers;
     if (a.mcp_servers.empty()) {
       servers.html = "<p>None.</p>";
@@ -546,6 +589,8 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"deny_defaults", deny_defaults},
                 {"fetch_disabled", Html{Disabled(file("fetch_url"))}},
                 {"fetch_checked", Html{a.fetch_url ? "checked" : ""}},
+                {"provider_name", a.provider_name.empty() ? "none yet" : a.provider_name},
+                {"other_servers", others},
                 {"mcp_servers", servers},
                 {"mcp_disabled", Html{Disabled(file("mcp_servers"))}},
                 {"sandbox", report},

@@ -34,11 +34,22 @@ struct McpServerInfo {
   std::vector<std::string> env_names;
 };
 
+// A model server other than the default, as the settings page lists it (never its key).
+struct ServerInfo {
+  std::string name;
+  std::string kind;  // "openai" or "ollama"
+  std::string base_url;
+  std::string model;
+  bool has_key = false;
+};
+
 // What the agent section of the settings page shows.
 struct AgentSettingsInfo {
   bool configured = false;  // the section exists only when the backend runs an agent
   std::string config_path;
   std::set<std::string> from_file;  // top-level config keys the file sets: shown read-only
+  std::string provider_name;        // the default server's, which the form edits
+  std::vector<ServerInfo> other_servers;
   std::string provider_type = "openai";
   std::string base_url;
   bool has_key = false;  // the key itself is never rendered back
@@ -78,8 +89,11 @@ class Views {
 
   Html Empty() const;
   // `live` (optional) follows the messages: the container of a run under way.
+  // `servers` names the configured model servers, the default first: with more than one, the
+  // conversation's options offer a choice.
   Html Conversation(const store::Conversation& c, const std::vector<store::Message>& messages,
-                    int page_size, const Html& live = {}) const;
+                    int page_size, const Html& live = {},
+                    const std::vector<std::string>& servers = {}) const;
   Html Messages(const std::vector<store::Message>& messages) const;
   // One message. User text is shown as written; an answer is rendered from Markdown (raw HTML in
   // it is escaped, links only to http, https and mailto); a tool call is a collapsed card, with

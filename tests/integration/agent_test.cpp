@@ -870,6 +870,49 @@ TEST_F(AgentSettings, AddsAndRemovesMcpServersWithoutEverShowingTheirEnvironment
   EXPECT_EQ(client_->Post("/settings/mcp/remove", "name=files").status, 404);
 }
 
+TEST_F(AgentSettings, KeepsSeveralModelServersAndAConversationPicksOne) {
+  ASSERT_NO_FATAL_FAILURE(StartFake());
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(Json::Value(Json::objectValue)));
+  std::string url = "base_url=" + fake_->url() + "%2Fv1";
+  HttpResponse first =
+      client_->Post("/settings/agent", "provider_type=openai&" + url + "&model=hello");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.body.find("Default server (default)"), npos) << first.body;
+  HttpResponse added = client_->Post("/settings/servers/add",
+                                     "name=second&provider_type=openai&" + url + "&model=streamed");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_NE(added.body.find("<strong>second</strong>"), npos) << added.body;
+  EXPECT_EQ(client_->Post("/settings/servers/add", "name=second&" + url).status, 400);
+  EXPECT_EQ(client_->Post("/settings/servers/add", "name=b%20d&" + url).status, 400);
+  // Saving the main form again edits the default server and keeps the other.
+  ASSERT_EQ(client_->Post("/settings/agent", "provider_type=openai&" + url + "&model=hello").status,
+            200);
+  EXPECT_NE(client_->Get("/settings").body.find("<strong>second</strong>"), npos);
+
+  std::string on_second = NewConversation();
+  EXPECT_EQ(client_->Post("/c/" + on_second + "/options", "provider=nowhere").status, 400);
+  ASSERT_EQ(client_->Post("/c/" + on_second + "/options", "provider=second").status, 204);
+  EXPECT_NE(View(on_second).find("<option value=\"second\" selected>"), npos);
+  RunToEnd(on_second, "Which server?");
+  std::string on_default = NewConversation();
+  RunToEnd(on_default, "And this one?");
+  std::vector<Json::Value> second = RequestsFor("Which server?");
+  std::vector<Json::Value> fallback = RequestsFor("And this one?");
+  ASSERT_EQ(second.size(), 1u);
+  ASSERT_EQ(fallback.size(), 1u);
+  EXPECT_EQ(second[0]["body"]["model"].asString(), "streamed");
+  EXPECT_EQ(fallback[0]["body"]["model"].asString(), "hello");
+
+  HttpResponse made_default = client_->Post("/settings/servers/default", "name=second");
+  ASSERT_EQ(made_default.status, 200) << made_default.body;
+  EXPECT_NE(made_default.body.find("Default server (second)"), npos) << made_default.body;
+  HttpResponse removed = client_->Post("/settings/servers/remove", "name=default");
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(removed.body.find("<strong>default</strong>"), npos) << removed.body;
+  EXPECT_NE(removed.body.find("Default server (second)"), npos) << removed.body;
+  EXPECT_EQ(client_->Post("/settings/servers/remove", "name=default").status, 404);
+}
+
 TEST_F(AgentSettings, LeavesMcpServersFromTheFileAlone) {
   ASSERT_NO_FATAL_FAILURE(StartFake());
   Json::Value config = Config(Provider("hello"), {Home()});
