@@ -34,6 +34,11 @@ class Settings {
 
   AgentConfig Current() const;
   AgentConfig Saved() const;
+  // Held by whoever reads Saved(), changes it and calls Save(), so that two changes made at once
+  // (two pages saving) apply one after the other instead of one overwriting the other.
+  [[nodiscard]] std::unique_lock<std::mutex> BeginChange() {
+    return std::unique_lock<std::mutex>(change_mu_);
+  }
   // The tools for a run. With MCP servers configured, servers whose tools were never listed,
   // or that said their tools changed, are listed first (starting them): call it from a run's
   // thread, never with a lock held.
@@ -52,6 +57,7 @@ class Settings {
   const std::vector<std::string> own_dirs_;
   const std::string home_;
 
+  std::mutex change_mu_;  // see BeginChange; taken before mu_
   mutable std::mutex mu_;
   // guarded by mu_
   AgentConfig saved_;

@@ -651,6 +651,7 @@ Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
 
 http::Response App::SaveAgentSettings(const http::Request& request, const http::FormFields& form) {
   if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
+  auto changing = agent_.settings->BeginChange();
   agent::AgentConfig saved = agent_.settings->Saved();
   agent::AgentConfig current = agent_.settings->Current();
   // Fields the file sets are disabled in the form (browsers do not send them): keep the saved
@@ -751,6 +752,7 @@ http::Response App::AddMcpServer(const http::Request& request, const http::FormF
   }
   Result<agent::McpServerConfig> server = FormMcpServer(form);
   if (!server.ok()) return Fail(request, server.status());
+  auto changing = agent_.settings->BeginChange();
   agent::AgentConfig saved = agent_.settings->Saved();
   for (const agent::McpServerConfig& existing : saved.mcp_servers) {
     if (existing.name == server->name) {
@@ -775,6 +777,7 @@ http::Response App::ChangeServers(const http::Request& request, const http::Form
                 Status::InvalidArgument("the model servers are set in " +
                                         agent_.settings->config_path() + "; change them there"));
   }
+  auto changing = agent_.settings->BeginChange();
   agent::AgentConfig saved = agent_.settings->Saved();
   std::string name = Trimmed(http::FormValue(form, "name").value_or(""));
   const agent::ProviderConfig* existing = name.empty() ? nullptr : saved.FindProvider(name);
@@ -823,6 +826,7 @@ http::Response App::RemoveMcpServer(const http::Request& request, const http::Fo
                                         "; change them there"));
   }
   std::string name(http::FormValue(form, "name").value_or(""));
+  auto changing = agent_.settings->BeginChange();
   agent::AgentConfig saved = agent_.settings->Saved();
   auto found = std::find_if(saved.mcp_servers.begin(), saved.mcp_servers.end(),
                             [&](const agent::McpServerConfig& s) { return s.name == name; });
