@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 
 #include "base/fd.h"
 
@@ -103,6 +104,17 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
     if (out.size() > max_size) return Status::TooLarge(path + " is larger than expected");
   }
   return out;
+}
+
+bool IsWithin(std::string_view path, std::string_view dir) {
+  if (dir == "/") return true;
+  return path == dir ||
+         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+std::string RealPath(const std::string& path) {
+  std::unique_ptr<char, decltype(&free)> real(realpath(path.c_str(), nullptr), &free);
+  return real ? std::string(real.get()) : std::string();
 }
 
 }  // namespace hearth

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -24,5 +25,12 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents);
 
 // Reads a whole small file (at most `max_size` bytes).
 Result<std::string> ReadSmallFile(const std::string& path, size_t max_size = 4096);
+
+// True when `path` is `dir` or lies beneath it. Both absolute and lexically normalised: this
+// compares names, it resolves nothing.
+bool IsWithin(std::string_view path, std::string_view dir);
+
+// realpath(3) of `path`: absolute, symlinks resolved; empty when it cannot be resolved.
+std::string RealPath(const std::string& path);
 
 }  // namespace hearth

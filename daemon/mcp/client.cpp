@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "base/paths.h"
 #include "base/utf8.h"
 
 namespace hearth::mcp {
@@ -48,20 +49,6 @@ std::string Cap(std::string text, size_t cap) {
   text += "\n[output truncated: the first " + std::to_string(cut) + " bytes are shown, " +
           std::to_string(dropped) + " more were dropped]";
   return text;
-}
-
-bool IsWithin(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir ||
-         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
-}
-
-std::string RealPath(const std::string& path) {
-  char* real = realpath(path.c_str(), nullptr);
-  if (real == nullptr) return {};
-  std::string out(real);
-  free(real);
-  return out;
 }
 
 std::string Dirname(const std::string& path) {

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <utility>
 
+#include "base/paths.h"
+
 namespace hearth::sandbox {
 namespace {
 
@@ -84,18 +86,6 @@ uint64_t HandledFs(int abi) {
   if (abi >= 3) rights |= kFsTruncate;
   if (abi >= 5) rights |= kFsIoctlDev;
   return rights;
-}
-
-// True when `path` is `dir` or lies beneath it (both absolute and normalised).
-bool IsWithin(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir ||
-         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
-}
-
-std::string RealPath(const std::string& path) {
-  std::unique_ptr<char, decltype(&free)> real(realpath(path.c_str(), nullptr), &free);
-  return real ? std::string(real.get()) : std::string();
 }
 
 // Opens `rel` beneath `root_fd` without following any symlink, so that what the walk examined is

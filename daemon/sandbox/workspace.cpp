@@ -15,6 +15,7 @@
 #include <fstream>
 #include <memory>
 
+#include "base/paths.h"
 #include "base/random.h"
 
 namespace hearth::sandbox {
@@ -74,12 +75,6 @@ std::string Absolute(const std::vector<std::string_view>& parts) { return "/" + 
 std::string Under(const std::string& root, std::string_view rest) {
   if (rest.empty()) return root;
   return root == "/" ? "/" + std::string(rest) : root + "/" + std::string(rest);
-}
-
-// True if `path` is `root` or lies beneath it, both absolute and normalised.
-bool Contains(const std::string& root, const std::string& path) {
-  if (root == "/") return true;
-  return path.starts_with(root) && (path.size() == root.size() || path[root.size()] == '/');
 }
 
 // A file-system failure that is not a sandbox decision: never kPermissionDenied, which callers
@@ -376,7 +371,7 @@ Result<Workspace::Location> Workspace::Locate(int fd, std::string_view given) co
   for (int pass = 0; pass < 2; ++pass) {
     size_t outer = roots_.size();
     for (size_t i = 0; i < roots_.size(); ++i) {
-      if (Contains(root_reals[i], *real) &&
+      if (IsWithin(*real, root_reals[i]) &&
           (outer == roots_.size() || root_reals[i].size() < root_reals[outer].size())) {
         outer = i;
       }
@@ -386,7 +381,7 @@ Result<Workspace::Location> Workspace::Locate(int fd, std::string_view given) co
         return Status::PermissionDenied("denied: " + Shown(given) +
                                         " leads to a path on the deny-list");
       }
-      size_t shown_root = Contains(root_reals[0], *real) ? 0 : outer;
+      size_t shown_root = IsWithin(*real, root_reals[0]) ? 0 : outer;
       const std::string& base = root_reals[shown_root];
       std::string relative =
           real->substr(base == "/" ? 1 : std::min(real->size(), base.size() + 1));

@@ -9,6 +9,7 @@
 #include <utility>
 #include <variant>
 
+#include "base/paths.h"
 #include "base/utf8.h"
 #include "sandbox/child_process.h"
 
@@ -43,20 +44,6 @@ std::string Normalize(std::string_view path) {
     out += part;
   }
   return out.empty() ? "/" : out;
-}
-
-bool IsWithin(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir ||
-         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
-}
-
-std::string RealPath(const std::string& path) {
-  char* real = realpath(path.c_str(), nullptr);
-  if (real == nullptr) return {};
-  std::string out(real);
-  free(real);
-  return out;
 }
 
 // The words of a command line, roughly as the shell would split them: quotes removed, operators
