@@ -65,6 +65,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.h"
+
 extern char** environ;
 
 namespace hearth::bench {
@@ -126,31 +128,8 @@ std::vector<pid_t> ChildrenOf(pid_t pid) {
 
 [[noreturn]] void DieErrno(const std::string& what) { Die(what + ": " + std::strerror(errno)); }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { Reset(); }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+// The daemon's own fd owner (header-only: the bench links nothing of Hearth's).
+using Fd = hearth::UniqueFd;
 
 // --- statistics ------------------------------------------------------------------------------
 

@@ -53,6 +53,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.h"
+
 extern char** environ;
 
 namespace hearth::bench {
@@ -85,32 +87,8 @@ std::vector<pid_t> live_children;  // guarded by children_mu
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-// RAII for the fds this program opens.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { Reset(); }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Reset() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+// The daemon's own fd owner (header-only: the bench links nothing of Hearth's).
+using Fd = hearth::UniqueFd;
 
 struct Stats {
   double p50 = 0, p90 = 0, max = 0;
