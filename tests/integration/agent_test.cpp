@@ -262,6 +262,21 @@ class AgentTest : public ::testing::Test {
     EXPECT_TRUE(store.ok()) << store.status().message();
     return store.ok() ? std::move(*store) : nullptr;
   }
+  // Stops the daemon and reads what it stored about tool calls: the audit log (refusals) and,
+  // when asked, the tools always allowed.
+  void StoredToolRecords(std::vector<store::AuditEntry>* audit,
+                         std::vector<store::ToolGrant>* grants = nullptr) {
+    StopDaemon();
+    std::unique_ptr<store::Store> store = OpenStore();
+    ASSERT_TRUE(store);
+    auto entries = store->ListAuditEntries(100);
+    ASSERT_TRUE(entries.ok());
+    *audit = std::move(*entries);
+    if (grants == nullptr) return;
+    auto granted = store->ListToolGrants();
+    ASSERT_TRUE(granted.ok());
+    *grants = std::move(*granted);
+  }
 
   std::string NewConversation() {
     HttpResponse r = client_->Post("/conversations", "");
@@ -774,17 +789,14 @@ TEST_P(AgentSecrets, NeverReachTheModelWhateverPathItTries) {
       << view;
 
   // Every refusal is in the audit log, under the path the model gave.
-  StopDaemon();
-  std::unique_ptr<store::Store> store = OpenStore();
-  ASSERT_TRUE(store);
-  auto audit = store->ListAuditEntries(100);
-  ASSERT_TRUE(audit.ok());
+  std::vector<store::AuditEntry> audit;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit));
   std::vector<FakeToolCall> denied = reads;
   denied.push_back({"list_keys", "list_dir", list_keys});
   if (!workspace_is_home()) denied.push_back({"list_home", "list_dir", list_home});
   for (const FakeToolCall& call : denied) {
     std::string path = call.arguments["path"].asString();
-    bool logged = std::any_of(audit->begin(), audit->end(), [&](const store::AuditEntry& e) {
+    bool logged = std::any_of(audit.begin(), audit.end(), [&](const store::AuditEntry& e) {
       return e.tool == call.name && e.target == path && e.conversation_id == std::stoll(id) &&
              !e.reason.empty();
     });
@@ -823,12 +835,9 @@ TEST_F(AnAgentReadingAPromptInjection, StillCannotReadTheKey) {
   EXPECT_EQ(view.find(kKeyMarker), npos);
   EXPECT_NE(view.find("I could not read that file."), npos) << view;
 
-  StopDaemon();
-  std::unique_ptr<store::Store> store = OpenStore();
-  ASSERT_TRUE(store);
-  auto audit = store->ListAuditEntries(100);
-  ASSERT_TRUE(audit.ok());
-  EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [](const store::AuditEntry& e) {
+  std::vector<store::AuditEntry> audit;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit));
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::AuditEntry& e) {
     return e.tool == "read_file" && e.target == "../.ssh/id_rsa";
   }));
 }
@@ -976,19 +985,15 @@ TEST_F(AgentApprovals, DenyOnceAndAlwaysEachDoWhatTheySay) {
   std::string granted = RunCommand("Run it (granted)", "");
   EXPECT_NE(granted.find("ran-42"), npos) << granted;
 
-  StopDaemon();
-  std::unique_ptr<store::Store> store = OpenStore();
-  ASSERT_TRUE(store);
-  auto audit = store->ListAuditEntries(100);
-  ASSERT_TRUE(audit.ok());
-  ASSERT_EQ(audit->size(), 1u);
-  EXPECT_EQ((*audit)[0].tool, "run_command");
-  EXPECT_EQ((*audit)[0].reason, "denied by the user");
-  EXPECT_NE((*audit)[0].target.find("echo ran-"), npos) << (*audit)[0].target;
-  auto grants = store->ListToolGrants();
-  ASSERT_TRUE(grants.ok());
-  ASSERT_EQ(grants->size(), 1u);
-  EXPECT_EQ((*grants)[0].key, "run_command");
+  std::vector<store::AuditEntry> audit;
+  std::vector<store::ToolGrant> grants;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit, &grants));
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].tool, "run_command");
+  EXPECT_EQ(audit[0].reason, "denied by the user");
+  EXPECT_NE(audit[0].target.find("echo ran-"), npos) << audit[0].target;
+  ASSERT_EQ(grants.size(), 1u);
+  EXPECT_EQ(grants[0].key, "run_command");
 }
 
 // Regression (it broke in daemon/agent/agent.cpp, Agent::RunTool): the tool message with the
@@ -1092,21 +1097,17 @@ TEST_F(AgentApprovals, WritesAndEditsOnlyWhatWasAllowedAndNeverASecret) {
   std::ifstream keys(Home(".ssh/authorized_keys"));
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(keys), {}), "ssh-ed25519 AAAA mine\n");
 
-  StopDaemon();
-  std::unique_ptr<store::Store> store = OpenStore();
-  ASSERT_TRUE(store);
-  auto audit = store->ListAuditEntries(100);
-  ASSERT_TRUE(audit.ok());
-  EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [](const store::AuditEntry& e) {
+  std::vector<store::AuditEntry> audit;
+  std::vector<store::ToolGrant> grants;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit, &grants));
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::AuditEntry& e) {
     return e.tool == "edit_file" && e.reason == "denied by the user";
   }));
-  EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [](const store::AuditEntry& e) {
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::AuditEntry& e) {
     return e.tool == "write_file" && e.target == "../.ssh/authorized_keys";
   }));
-  auto grants = store->ListToolGrants();
-  ASSERT_TRUE(grants.ok());
-  ASSERT_EQ(grants->size(), 1u);
-  EXPECT_EQ((*grants)[0].key, "edit_file");
+  ASSERT_EQ(grants.size(), 1u);
+  EXPECT_EQ(grants[0].key, "edit_file");
 }
 
 // An argument the tool does not take is refused before the user is asked: shown in the form, a
@@ -1165,14 +1166,11 @@ TEST_F(AgentApprovals, FetchUrlNeverReachesPrivateAddresses) {
   for (const FakeToolCall& call : calls) {
     EXPECT_TRUE(results[call.id].starts_with("denied:")) << call.id << ": " << results[call.id];
   }
-  StopDaemon();
-  std::unique_ptr<store::Store> store = OpenStore();
-  ASSERT_TRUE(store);
-  auto audit = store->ListAuditEntries(100);
-  ASSERT_TRUE(audit.ok());
+  std::vector<store::AuditEntry> audit;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit));
   for (const FakeToolCall& call : calls) {
     std::string url = call.arguments["url"].asString();
-    EXPECT_TRUE(std::any_of(audit->begin(), audit->end(), [&](const store::AuditEntry& e) {
+    EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [&](const store::AuditEntry& e) {
       return e.tool == "fetch_url" && e.target == url;
     })) << url;
   }
