@@ -1,7 +1,12 @@
 #include "http/server.h"
 
 #include <microhttpd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
+#include <strings.h>
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
@@ -10,10 +15,14 @@
 #include <mutex>
 #include <set>
 
+#include "http/front_door.h"
+
 namespace hearth::http {
 namespace {
 
 constexpr size_t kStreamBlockBytes = 16 * 1024;
+// Connections only ConnectPrivately() may use: the public ones are capped below the total.
+constexpr unsigned kPrivateConnections = 2;
 
 struct RequestContext;
 
@@ -22,6 +31,7 @@ struct RequestContext;
 struct Server::Impl {
   Options options;
   MHD_Daemon* daemon = nullptr;
+  std::unique_ptr<FrontDoor> front_door;
 
   std::mutex mu;
   std::condition_variable idle;
@@ -69,6 +79,11 @@ struct StreamBinding {
 std::string Header(MHD_Connection* connection, const char* name) {
   const char* value = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
   return value != nullptr ? std::string(value) : std::string();
+}
+
+MHD_Result CountHosts(void* cls, MHD_ValueKind, const char* key, const char*) {
+  if (key != nullptr && strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) ++*static_cast<int*>(cls);
+  return MHD_YES;
 }
 
 MHD_Result CollectQuery(void* cls, MHD_ValueKind, const char* key, const char* value) {
@@ -154,6 +169,15 @@ MHD_Result Server::Impl::Answer(MHD_Connection* connection, RequestContext& ctx,
         connection, ctx,
         Response::Text(413, "The request body is larger than Hearth accepts (" +
                                 std::to_string(options.limits.max_body_bytes) + " bytes).\n"));
+  }
+  // The front door checks a connection's first request; later ones on a kept-alive connection
+  // are checked here (RFC 9112 §3.2: a request with several Host fields is refused).
+  int hosts = 0;
+  MHD_get_connection_values(connection, MHD_HEADER_KIND, CountHosts, &hosts);
+  if (hosts > 1) {
+    return Queue(connection, ctx,
+                 Response::Text(400, "The request has more than one Host header.\n")
+                     .Header("Connection", "close"));
   }
   Request request;
   request.method = method;
@@ -245,24 +269,44 @@ Result<std::unique_ptr<Server>> Server::Start(Options options) {
   impl->options = std::move(options);
   Impl* raw = impl.get();
   const Limits& limits = raw->options.limits;
-  // MHD_USE_ITC: without it libmicrohttpd shuts the listening socket down when it stops, which
-  // would break systemd's socket (and the supervisor's) for the next process. It also lets other
-  // threads resume suspended SSE connections.
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
-                   MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+  // libmicrohttpd never sees the listening socket: the front door accepts, and hands over only
+  // connections whose first head is complete and sound. MHD_USE_ITC lets other threads add
+  // connections and resume suspended SSE connections.
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET |
+                   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   raw->daemon = MHD_start_daemon(
       flags, 0, nullptr, nullptr, reinterpret_cast<MHD_AccessHandlerCallback>(&OnRequest), raw,
       MHD_OPTION_EXTERNAL_LOGGER, &OnMhdLog, raw,  // first, so it sees every message
-      MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(raw->options.listen_fd),
       MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(limits.threads),
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections),
+      // Every public connection comes from a loopback address, so the per-address cap is the
+      // public cap. The pool splits the total between its threads, and a connection goes to a
+      // thread by its fd: a total of `threads` times (public + private) leaves each thread room
+      // for the private connections however the public ones fall.
+      MHD_OPTION_CONNECTION_LIMIT, limits.threads * (limits.max_connections + kPrivateConnections),
+      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(limits.max_connections),
       MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(limits.idle_timeout_seconds),
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(limits.max_header_bytes),
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(2 * limits.max_header_bytes),
       MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, raw, MHD_OPTION_END);
-  if (raw->daemon == nullptr) {
-    return Status::IoError(
-        "libmicrohttpd could not start on the listening socket (is it a listening TCP socket?)");
+  if (raw->daemon == nullptr) return Status::IoError("libmicrohttpd could not start");
+
+  FrontDoor::Options door;
+  door.listen_fd = raw->options.listen_fd;
+  door.head_limits.max_head = limits.max_header_bytes;
+  door.head_deadline = std::chrono::seconds(limits.head_deadline_seconds);
+  door.max_pending = limits.max_pending;
+  door.common_headers = raw->options.common_headers;
+  door.log = raw->options.log;
+  door.hand_over = [raw](int fd, const sockaddr* addr, socklen_t addrlen) {
+    // Closes `fd` itself when it cannot take it (at the connection limit, for instance).
+    MHD_add_connection(raw->daemon, fd, addr, addrlen);
+  };
+  auto front_door = FrontDoor::Start(std::move(door));
+  if (!front_door.ok()) {
+    MHD_stop_daemon(raw->daemon);
+    raw->daemon = nullptr;
+    return front_door.status();
   }
+  raw->front_door = std::move(*front_door);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -270,7 +314,7 @@ size_t Server::Stop(std::chrono::milliseconds grace) {
   Impl& s = *impl_;
   if (s.daemon == nullptr) return 0;
   // Stop accepting. The socket stays open for whoever owns it.
-  MHD_quiesce_daemon(s.daemon);
+  s.front_door->Stop();
   std::set<std::shared_ptr<EventStream>> streams;
   {
     std::lock_guard lock(s.mu);
@@ -289,6 +333,33 @@ size_t Server::Stop(std::chrono::milliseconds grace) {
   MHD_stop_daemon(s.daemon);
   s.daemon = nullptr;
   return left;
+}
+
+Result<UniqueFd> Server::ConnectPrivately() {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+    return PosixError("socketpair", errno);
+  }
+  UniqueFd ours(fds[1]);
+  // A local address family is not counted against the per-address cap of the public connections.
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (MHD_add_connection(impl_->daemon, fds[0], reinterpret_cast<sockaddr*>(&addr),
+                         sizeof(sa_family_t)) != MHD_YES) {
+    return PosixError("the server refused a private connection", errno);
+  }
+  return ours;
+}
+
+Limits SuggestedLimits(uint64_t open_files) {
+  Limits limits;
+  // Kept for everything but connections: the database, pipes to children, libraries.
+  constexpr uint64_t kReserved = 256;
+  uint64_t budget = open_files > kReserved + 128 ? open_files - kReserved : 128;
+  auto half = static_cast<unsigned>(std::min<uint64_t>(4096, budget / 2));
+  limits.max_connections = half;
+  limits.max_pending = half;
+  return limits;
 }
 
 size_t Server::in_flight() const {

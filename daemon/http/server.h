@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/status.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -24,16 +25,26 @@ class Handler {
 // Bounds on everything a client controls at the HTTP layer.
 struct Limits {
   size_t max_body_bytes = 1024 * 1024;
-  // libmicrohttpd's per-connection memory: the request line and headers must fit (else 431/414).
+  // The request line and header fields of one request (else 414 or 431, written by the front
+  // door). libmicrohttpd gets twice this per connection, so it never writes those answers itself.
   size_t max_header_bytes = 32 * 1024;
+  // Connections with a request under way or kept alive, and connections still sending their first
+  // request's head (the front door's): each is one file descriptor, see SuggestedLimits().
   unsigned max_connections = 512;
-  unsigned idle_timeout_seconds = 60;  // keep-alive and slow clients; SSE streams are exempt
+  unsigned max_pending = 512;
+  unsigned head_deadline_seconds = 10;  // from accept to the first request's complete head
+  unsigned idle_timeout_seconds = 60;   // keep-alive and slow clients; SSE streams are exempt
   unsigned threads = 2;
 };
 
-// A libmicrohttpd server in an epoll thread pool on a socket the caller already listens on.
-// The socket is borrowed, never closed or shut down by the server (MHD_USE_ITC), so the same
-// socket can outlive it: systemd's, or a supervisor's that hands it to the next backend.
+// Limits sized to the process's file descriptor limit (RLIMIT_NOFILE soft), which the caller may
+// first raise to the hard limit: up to 4,096 connections and 4,096 waiting heads, with room left
+// for the database, the agent's children and libraries.
+Limits SuggestedLimits(uint64_t open_files);
+
+// A libmicrohttpd server in an epoll thread pool, fed by a FrontDoor that accepts on a socket the
+// caller already listens on. The socket is borrowed, never closed or shut down by the server, so
+// the same socket can outlive it: systemd's, or a supervisor's that hands it to the next backend.
 class Server {
  public:
   struct Options {
@@ -58,6 +69,11 @@ class Server {
 
   // Requests between their first byte and their completion, streams included.
   size_t in_flight() const;
+
+  // A connection to this server that bypasses the listening socket and the front door (one end of
+  // a socket pair; the server has the other): for the backend's health check, which must work
+  // while every public slot is taken. Two connections are reserved for it.
+  Result<UniqueFd> ConnectPrivately();
 
   struct Impl;  // libmicrohttpd state, private to server.cpp
 

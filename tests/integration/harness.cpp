@@ -392,10 +392,9 @@ RunResult RunHearthd(const UserDirs& dirs, const std::vector<std::string>& args)
   return r;
 }
 
-HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close) {
-  HttpResponse r;
+std::string SendRawAll(uint16_t port, const std::string& raw, bool half_close) {
   UniqueFd fd = Connect(port);
-  if (!fd.valid() || !SendAll(fd.get(), raw)) return r;
+  if (!fd.valid() || !SendAll(fd.get(), raw)) return {};
   if (half_close) shutdown(fd.get(), SHUT_WR);
   auto deadline = Clock::now() + kDeadline;
   std::string data;
@@ -407,6 +406,12 @@ HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close) {
     if (n <= 0) break;
     data.append(buf, static_cast<size_t>(n));
   }
+  return data;
+}
+
+HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close) {
+  HttpResponse r;
+  std::string data = SendRawAll(port, raw, half_close);
   size_t body_start = ParseHead(data, r);
   if (body_start == std::string::npos) return HttpResponse{};
   r.body = data.substr(body_start);

@@ -140,6 +140,8 @@ UniqueFd Connect(uint16_t port);
 // Returns status 0 if the connection failed or closed without a response. With `half_close`,
 // the sending side is shut down afterwards, as a client that has nothing more to say.
 HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close = false);
+// The same, returning every byte received until the server closed (several responses, say).
+std::string SendRawAll(uint16_t port, const std::string& raw, bool half_close = false);
 
 // A browser-like client: correct Host and Origin, htmx headers, the session cookie.
 class Client {

@@ -190,6 +190,45 @@ TEST_F(EveryResponse, CarriesTheSecurityHeaders) {
             std::string::npos);
 }
 
+// Heads refused before any handler runs used to get libmicrohttpd's own pages: no Content-Type, no
+// security headers. Each is now Hearth's answer.
+TEST_F(EveryResponse, IncludingARefusedHeadCarriesTheSecurityHeadersAndAContentType) {
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(port_) + "\r\n";
+  struct Case {
+    std::string raw;
+    int status;
+  };
+  std::vector<Case> cases = {
+      {"GET / HTTP/1.1\r\n" + host + host + "\r\n", 400},
+      {"GET /healthz HTTP/1.1\r\nhost: a\r\nHOST: b\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nX-No-Host: 1\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\n" + host + " folded: header\r\n\r\n", 400},
+      {"GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n" + host + "\r\n", 414},
+      {"GET / HTTP/1.1\r\n" + host + "X-Filler: " + std::string(40000, 'b') + "\r\n\r\n", 431},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.raw.substr(0, 60));
+    HttpResponse r = SendRaw(port_, c.raw, /*half_close=*/false);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_EQ(r.Header("content-type"), "text/plain; charset=utf-8");
+    EXPECT_NE(r.Header("content-security-policy").find("default-src 'none'"), std::string::npos);
+    EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+    EXPECT_EQ(r.Header("x-frame-options"), "DENY");
+    EXPECT_EQ(r.Header("cache-control"), "no-store");
+  }
+  EXPECT_EQ(client_->Get("/healthz").status, 200);
+}
+
+TEST_F(EveryResponse, ToASecondRequestWithTwoHostHeadersOnTheSameConnectionIs400) {
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(port_) + "\r\n";
+  std::string raw = "GET /healthz HTTP/1.1\r\n" + host + "\r\n" + "GET /healthz HTTP/1.1\r\n" +
+                    host + "Host: evil.example\r\nConnection: close\r\n\r\n";
+  std::string all = SendRawAll(port_, raw);
+  size_t first = all.find("HTTP/1.1 200");
+  ASSERT_NE(first, std::string::npos) << all.substr(0, 200);
+  EXPECT_NE(all.find("HTTP/1.1 400", first), std::string::npos) << all;
+}
+
 TEST_F(OversizedOrMalformedInput, ABodyOverTheLimitGets413) {
   std::string huge(2 * 1024 * 1024, 'a');
   HttpResponse r = client_->Post("/conversations", "content=" + huge);
