@@ -4,6 +4,8 @@
 // was given, so the supervisor does not try again in a loop. A program of its own so that the
 // supervisor loads none of its libraries (libmicrohttpd and gnutls, SQLite).
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -11,9 +13,11 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include "agent/agent.h"
 #include "agent/config.h"
@@ -23,6 +27,7 @@
 #include "base/log.h"
 #include "base/paths.h"
 #include "hearthd/hearthd.h"
+#include "http/health_check.h"
 #include "http/listen_socket.h"
 #include "http/server.h"
 #include "store/store.h"
@@ -49,11 +54,58 @@ int StartupFailed(const Status& status, int code = kExitFailure) {
   return code;
 }
 
-void AnswerControl(auth::Authenticator& authenticator, web::EventHub& hub) {
+// The supervisor's health check in progress: PING=<n> is answered once the server has answered a
+// GET /healthz over a private connection.
+struct PendingCheck {
+  std::string sequence;
+  std::optional<http::HealthCheck> check;
+};
+
+void StartHealthCheck(http::Server& server, const std::string& host, PendingCheck& pending,
+                      std::string sequence) {
+  pending.sequence = std::move(sequence);
+  pending.check.reset();  // a newer PING replaces an unanswered one
+  auto check = http::HealthCheck::Start(server, host);
+  if (!check.ok()) {
+    sv::SendControl(kControlFd, sv::kUnhealthy, pending.sequence + ":" + check.status().message());
+    return;
+  }
+  pending.check = std::move(*check);
+}
+
+void ContinueHealthCheck(PendingCheck& pending) {
+  Status s = pending.check->OnReady();
+  if (s.code() == Status::Code::kBusy) return;
+  if (s.ok()) {
+    sv::SendControl(kControlFd, sv::kPong, pending.sequence);
+  } else {
+    sv::SendControl(kControlFd, sv::kUnhealthy, pending.sequence + ":" + s.message());
+  }
+  pending.check.reset();
+}
+
+// Raises the soft limit on open files to the hard one (systemd's default for services is 1,024
+// soft, 524,288 hard): each connection is a descriptor. Returns the limit now in force.
+uint64_t RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  rlim_t wanted = std::min<rlim_t>(limit.rlim_max, 65536);
+  if (limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
+
+void AnswerControl(auth::Authenticator& authenticator, web::EventHub& hub, http::Server& server,
+                   const std::string& host, PendingCheck& check) {
   for (;;) {
     auto message = sv::ReadControl(kControlFd);
     if (!message.ok()) return;
-    if (message->name == sv::kRevokeAllSessions) {
+    if (message->name == sv::kPing) {
+      StartHealthCheck(server, host, check, message->value);
+    } else if (message->name == sv::kRevokeAllSessions) {
       auto revoked = authenticator.RevokeAllSessions();
       if (revoked.ok()) {
         hub.Broadcast("signed-out", "all");
@@ -76,6 +128,10 @@ int RunBackend(int argc) {
     LogError("hearthd-backend is started by hearthd itself; run `hearthd` instead");
     return kExitUsage;
   }
+  // The backend's memory holds API keys and session secrets: no core dumps, and no /proc/<pid>/
+  // files (environ, mem, fd) readable by its children, even those that run as the same user.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  uint64_t open_files = RaiseOpenFileLimit();
   SystemClock clock;
   int64_t started_ms = clock.NowMs();
   auto paths = ResolvePaths();
@@ -139,6 +195,7 @@ int RunBackend(int argc) {
   http::Server::Options server_options;
   server_options.listen_fd = listener->fd.get();
   server_options.handler = &app;
+  server_options.limits = http::SuggestedLimits(open_files);
   server_options.common_headers = app.SecurityHeaders();
   server_options.log = [](const std::string& line) { LogWarning("http: " + line); };
   auto server = http::Server::Start(std::move(server_options));
@@ -153,10 +210,18 @@ int RunBackend(int argc) {
 
   sv::SendControl(kControlFd, sv::kReady);
 
+  const std::string own_host = "127.0.0.1:" + std::to_string(listener->port);
+  PendingCheck health;
   for (;;) {
-    pollfd fds[3] = {
-        {signal_fd->get(), POLLIN, 0}, {timer_fd.get(), POLLIN, 0}, {kControlFd, POLLIN, 0}};
-    if (poll(fds, 3, -1) < 0) {
+    pollfd fds[4] = {{signal_fd->get(), POLLIN, 0},
+                     {timer_fd.get(), POLLIN, 0},
+                     {kControlFd, POLLIN, 0},
+                     {-1, 0, 0}};
+    if (health.check) {
+      fds[3].fd = health.check->fd();
+      fds[3].events = health.check->sending() ? POLLOUT : POLLIN;
+    }
+    if (poll(fds, 4, -1) < 0) {
       if (errno == EINTR) continue;
       LogError("poll: " + std::string(std::strerror(errno)));
       break;
@@ -172,7 +237,8 @@ int RunBackend(int argc) {
       LogInfo("the supervisor has gone; shutting down");
       break;
     }
-    if (fds[2].revents & POLLIN) AnswerControl(authenticator, hub);
+    if (fds[2].revents & POLLIN) AnswerControl(authenticator, hub, **server, own_host, health);
+    if (fds[3].revents != 0 && health.check) ContinueHealthCheck(health);
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info;
       if (read(signal_fd->get(), &info, sizeof info) == sizeof info) {

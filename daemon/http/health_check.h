@@ -1,5 +1,6 @@
-// HealthProbe: one non-blocking GET /healthz to the backend through the shared listening socket,
-// driven by the supervisor's event loop.
+// http: the backend's health check. One GET /healthz to its own server over a private connection
+// (Server::ConnectPrivately), so it answers whatever the public clients do with their slots, and
+// it exercises what a client needs: a server thread free to read, route and answer.
 #pragma once
 
 #include <cstdint>
@@ -7,23 +8,24 @@
 
 #include "base/fd.h"
 #include "base/status.h"
+#include "http/server.h"
 
-namespace hearth::supervisor {
+namespace hearth::http {
 
-class HealthProbe {
+class HealthCheck {
  public:
-  // Starts connecting to 127.0.0.1:port.
-  static Result<HealthProbe> Start(uint16_t port);
+  // Connects privately to `server` and starts sending the request.
+  static Result<HealthCheck> Start(Server& server, std::string_view host);
 
   int fd() const { return fd_.get(); }
-  uint32_t wanted_events() const;  // EPOLLOUT while sending, EPOLLIN while reading
+  bool sending() const { return sent_ < out_.size(); }  // wants POLLOUT, else POLLIN
 
-  // Makes progress after the fd is ready. kOk: the backend answered 200; kBusy: not finished;
-  // anything else: the probe failed, and the message says how.
+  // Makes progress after the fd is ready. kOk: the server answered 200; kBusy: not finished;
+  // anything else: the check failed, and the message says how.
   Status OnReady();
 
  private:
-  HealthProbe(UniqueFd fd, std::string request) : fd_(std::move(fd)), out_(std::move(request)) {}
+  HealthCheck(UniqueFd fd, std::string request) : fd_(std::move(fd)), out_(std::move(request)) {}
 
   UniqueFd fd_;
   std::string out_;
@@ -31,4 +33,4 @@ class HealthProbe {
   std::string in_;
 };
 
-}  // namespace hearth::supervisor
+}  // namespace hearth::http

@@ -2,7 +2,10 @@
 // fd 4 in the backend. Each datagram is one message, "NAME" or "NAME=VALUE", text only.
 //
 // Backend to supervisor:  READY  STATUS=<why it is about to fail>  REVOKED=<count>  ERROR=<text>
-// Supervisor to backend:  REVOKE_ALL_SESSIONS
+//                         PONG=<n> (healthy)  UNHEALTHY=<n>:<why>
+// Supervisor to backend:  REVOKE_ALL_SESSIONS  PING=<n> (the health check: the backend answers
+//                         after a GET /healthz to its own server over a private connection, so
+//                         the check never waits in the public socket's queue)
 // The backend shuts down when the supervisor's end closes.
 #pragma once
 
@@ -21,6 +24,9 @@ inline constexpr std::string_view kStatus = "STATUS";
 inline constexpr std::string_view kRevokeAllSessions = "REVOKE_ALL_SESSIONS";
 inline constexpr std::string_view kRevoked = "REVOKED";
 inline constexpr std::string_view kError = "ERROR";
+inline constexpr std::string_view kPing = "PING";
+inline constexpr std::string_view kPong = "PONG";
+inline constexpr std::string_view kUnhealthy = "UNHEALTHY";
 
 struct ControlMessage {
   std::string name;

@@ -68,7 +68,7 @@ void Supervisor::ForgetBackendTimers() {
        {&probe_timer_, &probe_deadline_timer_, &ready_timer_, &kill_timer_}) {
     CancelTimer(*id);
   }
-  EndProbe();
+  probe_sequence_ = 0;
 }
 
 void Supervisor::SetState(State state, const std::string& reason) {
@@ -128,6 +128,8 @@ void Supervisor::OnControl() {
       OnReady();
     } else if (message->name == kStatus) {
       backend_status_ = message->value;
+    } else if (message->name == kPong || message->name == kUnhealthy) {
+      OnProbeAnswer(*message);
     } else if (message->name == kRevoked || message->name == kError) {
       if (revokes_sent_.empty()) continue;
       CountCallback done = std::move(revokes_sent_.front());
@@ -294,7 +296,7 @@ void Supervisor::FailWaiters(const std::string& why) {
 void Supervisor::Terminate() {
   CancelTimer(probe_timer_);
   CancelTimer(probe_deadline_timer_);
-  EndProbe();
+  probe_sequence_ = 0;
   if (kill_timer_ != 0) return;  // already draining
   Status s = backend_->Signal(SIGTERM);
   if (!s.ok()) LogWarning("stopping the backend: " + s.message());
@@ -399,44 +401,41 @@ void Supervisor::ScheduleProbe() {
 }
 
 void Supervisor::StartProbe() {
-  if (!backend_ || !ready_ || intent_ != Intent::kNone) return;
-  auto probe = HealthProbe::Start(options_.port);
-  if (!probe.ok()) {
-    Kill("the backend could not be probed: " + probe.status().message());
+  if (!backend_) return;
+  probe_sequence_ = ++probes_sent_;
+  probe_started_ = steady_clock::now();
+  Status sent = SendControl(backend_->control_fd(), kPing, std::to_string(probe_sequence_));
+  if (!sent.ok()) {
+    probe_sequence_ = 0;
+    Kill("the backend could not be asked for its health: " + sent.message());
     return;
   }
-  probe_ = std::move(*probe);
-  probe_started_ = steady_clock::now();
-  loop_.Watch(probe_->fd(), probe_->wanted_events(), [this](uint32_t) { OnProbeReady(); });
   probe_deadline_timer_ = loop_.After(options_.probe_deadline, [this] {
     probe_deadline_timer_ = 0;
-    EndProbe();
-    Kill("the backend did not answer /healthz within " + Seconds(options_.probe_deadline));
+    probe_sequence_ = 0;
+    Kill("the backend did not answer its health check (GET /healthz) within " +
+         Seconds(options_.probe_deadline));
   });
 }
 
-void Supervisor::OnProbeReady() {
-  if (!probe_) return;
-  Status s = probe_->OnReady();
-  if (s.code() == Status::Code::kBusy) {
-    loop_.Watch(probe_->fd(), probe_->wanted_events(), [this](uint32_t) { OnProbeReady(); });
-    return;
+void Supervisor::OnProbeAnswer(const ControlMessage& message) {
+  // PONG=<n>, or UNHEALTHY=<n>:<why>. An answer to an earlier check that timed out is ignored.
+  std::string_view value = message.value;
+  std::string_view why;
+  if (size_t colon = value.find(':'); colon != std::string_view::npos) {
+    why = value.substr(colon + 1);
+    value = value.substr(0, colon);
   }
+  if (probe_sequence_ == 0 || value != std::to_string(probe_sequence_)) return;
+  probe_sequence_ = 0;
   CancelTimer(probe_deadline_timer_);
-  EndProbe();
-  if (!s.ok()) {
-    Kill("the backend failed its health probe: " + s.message());
+  if (message.name == kUnhealthy) {
+    Kill("the backend failed its health check: " + std::string(why));
     return;
   }
   last_probe_latency_us_ =
       duration_cast<microseconds>(steady_clock::now() - probe_started_).count();
   ScheduleProbe();
-}
-
-void Supervisor::EndProbe() {
-  if (!probe_) return;
-  loop_.Unwatch(probe_->fd());
-  probe_.reset();
 }
 
 }  // namespace hearth::supervisor

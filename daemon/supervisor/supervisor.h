@@ -1,10 +1,12 @@
 // Supervisor: keeps one backend process serving on the shared listening socket.
 //
 // It starts the backend, watches it through its pidfd (a crash is seen at once) and with a
-// /healthz probe every few seconds (a hang is seen too), and replaces it when either fails: the
-// first time at once, then with exponential backoff, and after too many failures in a window it
-// gives up (state failed) until asked again. Restart and Stop drain the backend: SIGTERM, which
-// makes it finish the requests in flight, then SIGKILL at a deadline. Everything runs on one
+// health check every few seconds over the control channel (a hang is seen too; the backend
+// answers after a GET /healthz to its own server over a private connection, so clients holding
+// every public connection cannot make a healthy backend look hung), and replaces it when either
+// fails: the first time at once, then with exponential backoff, and after too many failures in a
+// window it gives up (state failed) until asked again. Restart and Stop drain the backend: SIGTERM,
+// which makes it finish the requests in flight, then SIGKILL at a deadline. Everything runs on one
 // EventLoop; callbacks passed in are called on it.
 #pragma once
 
@@ -22,7 +24,7 @@
 #include "base/event_loop.h"
 #include "base/status.h"
 #include "supervisor/backend_process.h"
-#include "supervisor/health_probe.h"
+#include "supervisor/control_channel.h"
 
 namespace hearth::supervisor {
 
@@ -103,8 +105,7 @@ class Supervisor {
   void Kill(const std::string& reason);
   void ScheduleProbe();
   void StartProbe();
-  void OnProbeReady();
-  void EndProbe();
+  void OnProbeAnswer(const ControlMessage& message);
   void CancelTimer(EventLoop::TimerId& id);
   // Cancels every timer and the probe that belong to one backend's life.
   void ForgetBackendTimers();
@@ -128,7 +129,8 @@ class Supervisor {
   int64_t last_probe_latency_us_ = 0;
   std::deque<SteadyTime> failures_;
 
-  std::optional<HealthProbe> probe_;
+  uint64_t probes_sent_ = 0;
+  uint64_t probe_sequence_ = 0;  // the PING awaiting its answer, 0 when none
   SteadyTime probe_started_{};
   EventLoop::TimerId probe_timer_ = 0;
   EventLoop::TimerId probe_deadline_timer_ = 0;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sdbus-c++/sdbus-c++.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ namespace hearth::testing {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 // How long a check waits before looking again while polling for a state over D-Bus.
 constexpr milliseconds kRecheck{20};
@@ -396,8 +398,51 @@ TEST_F(AHungBackend, IsFoundByTheHealthProbeAndReplaced) {
   auto status = hearth().Supervise();
   EXPECT_EQ(Get<uint32_t>(status, "backend_pid"), static_cast<uint32_t>(replacement));
   std::string reason = Get<std::string>(status, "last_exit_reason");
-  EXPECT_NE(reason.find("did not answer /healthz"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("did not answer its health check"), std::string::npos) << reason;
   EXPECT_EQ(Healthz(port_).status, 200);
+}
+
+class AThousandIdleConnections : public SupervisedDaemon {};
+
+// A local process opens 1,000 connections and holds them: a third send nothing, a third half a
+// request head, a third a whole request and then keep the connection open unread. Before the front
+// door and the private health check, about 600 such connections made /healthz time out, and the
+// supervisor killed the healthy backend every round until it gave up for good.
+TEST_F(AThousandIdleConnections, NeitherHangTheBackendNorKeepThePageWaiting) {
+  rlimit files{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
+  ASSERT_GE(files.rlim_cur, 1100u) << "the test needs 1,100 descriptors";
+
+  const std::string host = "Host: 127.0.0.1:" + std::to_string(port_) + "\r\n";
+  const std::string half = "GET / HTTP/1.1\r\n" + host + "User-Agent: slow";
+  const std::string whole = "GET /healthz HTTP/1.1\r\n" + host + "\r\n";
+  size_t changes_before = hearth().changes().size();
+  int pages = 0;
+  for (int round = 0; round < 3; ++round) {
+    std::vector<UniqueFd> held;
+    for (int i = 0; i < 1000; ++i) {
+      UniqueFd fd = Connect(port_);
+      ASSERT_TRUE(fd.valid()) << "connection " << i << " of round " << round << ": "
+                              << std::strerror(errno);
+      const std::string* bytes = i % 3 == 1 ? &half : i % 3 == 2 ? &whole : nullptr;
+      if (bytes != nullptr) send(fd.get(), bytes->data(), bytes->size(), MSG_NOSIGNAL);
+      held.push_back(std::move(fd));
+    }
+    auto until = Clock::now() + seconds(30);
+    while (Clock::now() < until) {
+      HttpResponse page = client_->Get("/");
+      ASSERT_EQ(page.status, 200) << "round " << round << ": the page was not answered";
+      ++pages;
+      // Dispatches the bus for a while: state changes would arrive here.
+      dbus_->WaitFor([] { return false; }, milliseconds(500));
+    }
+  }
+  EXPECT_EQ(hearth().State(), "running");
+  EXPECT_EQ(static_cast<pid_t>(hearth().BackendPid()), backend_) << "the backend was replaced";
+  EXPECT_EQ(hearth().changes().size(), changes_before) << hearth().History();
+  EXPECT_GT(pages, 3);
 }
 
 class ABackendThatKeepsCrashing : public SupervisedDaemon {};
