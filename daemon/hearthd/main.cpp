@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -217,6 +218,9 @@ std::unique_ptr<sdbus::IConnection> ConnectToSessionBus() {
 }
 
 int RunDaemon(const DaemonOptions& options) {
+  // Its environment may hold API keys (config.json's api_key_env): no core dumps, and its /proc
+  // files stay closed to every other process of the user.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   SystemClock clock;
   auto paths = ResolvePaths();
   if (!paths.ok()) return StartupFailed(paths.status());

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -17,6 +18,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -25,6 +27,13 @@
 
 namespace hearth::sandbox {
 namespace {
+
+// <linux/securebits.h> (SECBIT_*): root is an ordinary uid, locked so no exec undoes it.
+constexpr unsigned long kSecureNoRoot = 1UL << 0;
+constexpr unsigned long kSecureNoRootLocked = 1UL << 1;
+constexpr unsigned long kSecureNoSetuidFixup = 1UL << 2;
+constexpr unsigned long kSecureNoSetuidFixupLocked = 1UL << 3;
+constexpr unsigned long kSecureKeepCapsLocked = 1UL << 5;
 
 // Debian bookworm's <linux/landlock.h> stops at ABI 2; the later values are fixed UAPI.
 constexpr uint64_t kFsExecute = 1ULL << 0;
@@ -408,8 +417,45 @@ std::string LandlockSummary() {
          "): commands and MCP servers are refused";
 }
 
+namespace {
+
+// `dir`'s entries as paths, less those `skip` refuses; nothing when it cannot be listed.
+std::vector<std::string> EntriesOf(const std::string& dir,
+                                   const std::function<bool(std::string_view)>& skip) {
+  std::vector<std::string> out;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == ".." || skip(name)) continue;
+    out.push_back(dir + "/" + std::string(name));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> DefaultReadOnlyPaths() {
-  return {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt", "/proc"};
+  std::vector<std::string> paths = {"/usr",   "/bin",   "/sbin", "/lib",
+                                    "/lib32", "/lib64", "/opt",  "/proc"};
+  // /etc less the files that hold secrets. File modes keep them from an ordinary user, but not
+  // from a command of a hearthd that runs as root: root owns them, and the owner's read bit needs
+  // no capability. Landlock rules only add access, so /etc is granted entry by entry.
+  auto etc = EntriesOf("/etc", [](std::string_view name) {
+    return name == "shadow" || name == "shadow-" || name == "gshadow" || name == "gshadow-" ||
+           name == "sudoers" || name == "sudoers.d" || name == "ssl" || name == "ssh" ||
+           name == "security" || name == "credstore" || name == "credstore.encrypted" ||
+           name == ".pwd.lock";
+  });
+  paths.insert(paths.end(), etc.begin(), etc.end());
+  // TLS certificates, without the private keys; ssh's client configuration, without host keys.
+  auto ssl = EntriesOf("/etc/ssl", [](std::string_view name) { return name == "private"; });
+  paths.insert(paths.end(), ssl.begin(), ssl.end());
+  auto ssh = EntriesOf("/etc/ssh", [](std::string_view name) { return name.ends_with("_key"); });
+  paths.insert(paths.end(), ssh.begin(), ssh.end());
+  return paths;
 }
 
 std::vector<std::string> DefaultDevicePaths() {
@@ -517,11 +563,32 @@ const char* ApplyStepName(int step) {
       return "landlock_restrict_self";
     case kApplySeccomp:
       return "seccomp";
+    case kApplyCapabilities:
+      return "dropping capabilities";
   }
   return "sandbox setup";
 }
 
 int ApplyInChild(const PreparedPolicy& policy, int* failed_step) noexcept {
+  // Every capability goes, so a hearthd run as root does not hand root's powers to the agent.
+  // Root keeps its uid, but with no capability in the bounding set and none permitted (and
+  // no_new_privs set below) the exec gains none back. The bounding set and the securebits need
+  // CAP_SETPCAP: without it (an ordinary user) there is nothing there to drop.
+  prctl(PR_SET_SECUREBITS, kSecureNoRoot | kSecureNoRootLocked | kSecureNoSetuidFixup |
+                               kSecureNoSetuidFixupLocked | kSecureKeepCapsLocked);
+  for (unsigned long cap = 0; cap <= 63; ++cap) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;  // past the last
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) {
+    *failed_step = kApplyCapabilities;
+    return errno;
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
+  if (syscall(SYS_capset, &header, none) != 0) {
+    *failed_step = kApplyCapabilities;
+    return errno;
+  }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     *failed_step = kApplyNoNewPrivs;
     return errno;

@@ -141,7 +141,12 @@ class PreparedPolicy {
 };
 
 // The steps of ApplyInChild, for `failed_step`.
-enum ApplyStep : int { kApplyNoNewPrivs = 1, kApplyLandlock = 2, kApplySeccomp = 3 };
+enum ApplyStep : int {
+  kApplyNoNewPrivs = 1,
+  kApplyLandlock = 2,
+  kApplySeccomp = 3,
+  kApplyCapabilities = 4
+};
 const char* ApplyStepName(int step);
 
 // Confines the calling process for good: PR_SET_NO_NEW_PRIVS, landlock_restrict_self, then the
