@@ -241,10 +241,11 @@ wrk_field() {
     }' "$1"
 }
 
-CASES=(healthz asset fragment)
-declare -A CASE_PATH=([healthz]=/healthz [asset]="/assets/$ASSET" [fragment]=/conversations)
+CASES=(healthz fresh asset fragment)
+declare -A CASE_PATH=([healthz]=/healthz [fresh]=/healthz [asset]="/assets/$ASSET" [fragment]=/conversations)
 declare -A CASE_LABEL=(
   [healthz]="healthz ($(stat -c %s "$WWW/healthz") B)"
+  [fresh]="healthz, a new connection each (front door)"
   [asset]="asset $ASSET ($ASSET_BYTES B)"
   [fragment]="fragment ($FRAGMENT_ITEMS of $CONVERSATIONS, $FRAGMENT_BYTES B)"
 )
@@ -259,6 +260,7 @@ echo "hearthd $HEARTH (pid $HEARTHD_PID) vs nginx $NGINX_URL (pid $NGINX_PID): $
 for c in "${CASES[@]}"; do
   headers=()
   case $c in
+    fresh) headers=("Connection: close") ;;
     asset) headers=("$COOKIE") ;;
     fragment) headers=("$COOKIE" "HX-Request: true") ;;
   esac
