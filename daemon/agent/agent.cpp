@@ -567,6 +567,10 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
   }
   if (!approved) {
     meta["awaiting_approval"] = true;
+    // Said in the form, before the user answers: a write to a protected path, for one.
+    for (const std::string& note : tool->ApprovalNotes(arguments)) {
+      meta["approval_notes"].append(note);
+    }
     std::lock_guard lock(run.mu);
     run.expecting_decision = true;
     run.early_decision.reset();

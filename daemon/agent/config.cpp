@@ -1,6 +1,7 @@
 #include "agent/config.h"
 
 #include "base/json.h"
+#include "sandbox/protected_list.h"
 
 #include <json/json.h>
 
@@ -183,9 +184,10 @@ Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home) {
         "config: not valid JSON (a syntax error, a key given twice, or nesting deeper than 32)");
   }
   if (!root.isObject()) return Status::InvalidArgument("config: the document must be an object");
-  if (Status s = CheckKeys(root, "the document",
-                           {"providers", "default_provider", "default_model", "system_prompt",
-                            "workspace_roots", "deny", "mcp_servers", "fetch_url", "max_steps"});
+  if (Status s = CheckKeys(
+          root, "the document",
+          {"providers", "default_provider", "default_model", "system_prompt", "workspace_roots",
+           "deny", "unlocked_paths", "mcp_servers", "fetch_url", "max_steps"});
       !s.ok()) {
     return s;
   }
@@ -231,6 +233,19 @@ Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home) {
     auto deny = Strings(root["deny"], "deny");
     if (!deny.ok()) return deny.status();
     config.deny = *deny;
+  }
+  if (root.isMember("unlocked_paths")) {
+    auto paths = Strings(root["unlocked_paths"], "unlocked_paths");
+    if (!paths.ok()) return paths.status();
+    for (std::string& path : *paths) {
+      auto expanded = ExpandHome(std::move(path), home, "unlocked_paths");
+      if (!expanded.ok()) return expanded.status();
+      sandbox::ProtectedList check;
+      if (Status s = check.Unlock(*expanded); !s.ok()) {
+        return Status::InvalidArgument("config: \"unlocked_paths\": " + s.message());
+      }
+      config.unlocked_paths.push_back(std::move(*expanded));
+    }
   }
   if (root.isMember("mcp_servers")) {
     const Json::Value& list = root["mcp_servers"];
@@ -289,6 +304,7 @@ AgentConfig MergeConfig(const AgentConfig& file, const AgentConfig& saved) {
   take("system_prompt", &AgentConfig::system_prompt);
   take("workspace_roots", &AgentConfig::workspace_roots);
   take("deny", &AgentConfig::deny);
+  take("unlocked_paths", &AgentConfig::unlocked_paths);
   take("mcp_servers", &AgentConfig::mcp_servers);
   take("fetch_url", &AgentConfig::fetch_url);
   take("max_steps", &AgentConfig::max_steps);
@@ -317,6 +333,9 @@ std::string ConfigToJson(const AgentConfig& config) {
   Json::Value deny(Json::arrayValue);
   for (const std::string& d : config.deny) deny.append(d);
   root["deny"] = deny;
+  Json::Value unlocked(Json::arrayValue);
+  for (const std::string& path : config.unlocked_paths) unlocked.append(path);
+  root["unlocked_paths"] = unlocked;
   Json::Value servers(Json::arrayValue);
   for (const McpServerConfig& s : config.mcp_servers) {
     Json::Value item;

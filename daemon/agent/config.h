@@ -42,6 +42,7 @@ struct AgentConfig {
   std::string system_prompt;
   std::vector<std::string> workspace_roots;  // absolute, "~" expanded
   std::vector<std::string> deny;             // deny-list additions
+  std::vector<std::string> unlocked_paths;   // write-protected paths made writable, "~" expanded
   std::vector<McpServerConfig> mcp_servers;
   FetchUrlConfig fetch_url;
   int max_steps = 8;  // model calls per user message

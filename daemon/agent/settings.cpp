@@ -4,6 +4,7 @@
 #include "mcp/mcp_tools.h"
 #include "sandbox/deny_list.h"
 #include "sandbox/landlock.h"
+#include "sandbox/protected_list.h"
 #include "sandbox/workspace.h"
 #include "tools/fetch_url.h"
 #include "tools/file_tools.h"
@@ -39,6 +40,9 @@ class SharedTool final : public tools::Tool {
   const llm::ToolSchema& schema() const override { return tool_->schema(); }
   bool needs_approval() const override { return tool_->needs_approval(); }
   std::string grant_key() const override { return tool_->grant_key(); }
+  std::vector<std::string> ApprovalNotes(const Json::Value& arguments) const override {
+    return tool_->ApprovalNotes(arguments);
+  }
   tools::ToolResult Call(const Json::Value& arguments,
                          const tools::ToolContext& context) const override {
     return tool_->Call(arguments, context);
@@ -135,13 +139,26 @@ void Settings::Rebuild() {
   for (const std::string& dir : own_dirs_) {
     if (!dir.empty()) (void)deny.Add(dir);  // absolute paths: always accepted
   }
+  sandbox::ProtectedList protect;
+  for (const std::string& path : current_.unlocked_paths) {
+    // Checked when saved; a refusal here leaves the path protected, which is the safe side.
+    if (Status s = protect.Unlock(path); !s.ok()) {
+      report_.push_back("Unlocked path \"" + path + "\" refused: " + s.message());
+    }
+  }
+  if (!protect.unlocked().empty()) {
+    std::string paths;
+    for (const std::string& path : protect.unlocked()) paths += (paths.empty() ? "" : ", ") + path;
+    report_.push_back("Write-protected but unlocked by you: " + paths);
+  }
   bool mcp_ok = deny_ok && current_.workspace_roots.empty();  // MCP servers' sandbox is sound
   if (current_.workspace_roots.empty()) {
     report_.push_back("No workspace folder is set: the agent has no file tools.");
   } else if (!deny_ok) {
     report_.push_back("File tools are off until the deny-list is fixed.");
   } else {
-    Result<sandbox::Workspace> workspace = sandbox::Workspace::Open(current_.workspace_roots, deny);
+    Result<sandbox::Workspace> workspace =
+        sandbox::Workspace::Open(current_.workspace_roots, deny, protect);
     if (!workspace.ok()) {
       report_.push_back("File tools are off: " + workspace.status().message());
     } else if (!workspace->availability().ok()) {
@@ -164,6 +181,7 @@ void Settings::Rebuild() {
       tools::RunCommandOptions run;
       run.policy.workspace_roots = current_.workspace_roots;
       run.policy.deny_list = deny;
+      run.policy.protected_list = protect;
       run.home = current_.workspace_roots.front();
       box->Add(tools::MakeRunCommandTool(std::move(run)));
       mcp_ok = true;
@@ -193,10 +211,12 @@ void Settings::Rebuild() {
       options.server = {config.name, config.command, config.args, config.env};
       options.policy.workspace_roots = current_.workspace_roots;
       options.policy.deny_list = deny;
+      options.policy.protected_list = protect;
       if (!current_.workspace_roots.empty()) options.home = current_.workspace_roots.front();
       std::string key = config.name + "\n" + mcp::ServerDigest(options.server);
       for (const std::string& root : current_.workspace_roots) key += "\n" + root;
       for (const std::string& entry : deny.entries()) key += "\n" + entry;
+      for (const std::string& path : protect.unlocked()) key += "\nunlocked " + path;
       std::shared_ptr<mcp::McpClient> client;
       for (size_t i = 0; previous && i < previous->servers.size(); ++i) {
         if (previous->servers[i].key == key) client = previous->servers[i].client;

@@ -41,6 +41,8 @@ class DenyList {
 
   // The patterns every DenyList starts with.
   static const std::vector<std::string>& DefaultPatterns();
+  // A list without the defaults, for other lists of names matched the same way (ProtectedList).
+  static DenyList Empty() { return DenyList(NoDefaults{}); }
 
   // Adds a pattern or an absolute path (see above). InvalidArgument when it is empty, contains a
   // NUL byte, is longer than 4096 bytes, or (for a pattern) has a ".." component or no name at
@@ -63,6 +65,8 @@ class DenyList {
   const std::vector<std::string>& entries() const { return entries_; }
 
  private:
+  struct NoDefaults {};
+  explicit DenyList(NoDefaults) {}
   bool MatchesPattern(const std::vector<std::string_view>& components, size_t first_checked) const;
   bool UnderAbsoluteEntry(const std::vector<std::string_view>& components) const;
 

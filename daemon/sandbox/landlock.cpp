@@ -63,6 +63,8 @@ constexpr uint64_t kFileRights =
 // Device nodes need CAP_MKNOD anyway; nothing in a workspace should make them.
 constexpr uint64_t kWorkspaceDirRights = ~(kFsMakeChar | kFsMakeBlock);
 constexpr uint64_t kReadOnlyRights = kFsExecute | kFsReadFile | kFsReadDir;
+// Write-protected entries: what kReadOnlyRights gives (kFileRights takes READ_DIR off a file).
+constexpr uint64_t kProtectedRights = kReadOnlyRights;
 constexpr uint64_t kDeviceRights = kFsReadFile | kFsWriteFile | kFsTruncate;
 
 #if defined(__x86_64__)
@@ -212,7 +214,8 @@ class RulesetBuilder {
     int depth = 0;
     Kind kind = Kind::kFile;
     State state = State::kPending;
-    dev_t dev = 0;  // directories: as listed
+    bool read_only = false;  // write-protected: read and execute only
+    dev_t dev = 0;           // directories: as listed
     ino_t ino = 0;
   };
 
@@ -226,6 +229,12 @@ class RulesetBuilder {
     if (report_->denied.size() < PolicyReport::kMaxListed)
       report_->denied.push_back(std::move(path));
     ++report_->denied_count;
+  }
+  void NoteReadOnly(std::string path) {
+    if (report_->read_only.size() < PolicyReport::kMaxListed) {
+      report_->read_only.push_back(std::move(path));
+    }
+    ++report_->read_only_count;
   }
   void NoteUnexamined(std::string path) {
     if (report_->unexamined.size() < PolicyReport::kMaxListed) {
@@ -293,10 +302,12 @@ void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t inde
       type = S_ISDIR(child_st.st_mode) ? DT_DIR : S_ISLNK(child_st.st_mode) ? DT_LNK : DT_REG;
     }
     child.kind = type == DT_DIR ? Kind::kDirectory : type == DT_LNK ? Kind::kSymlink : Kind::kFile;
-    if (policy_.deny_list.DeniesAbsolute(Absolute(real_root, child.rel), real_root)) {
+    std::string absolute = Absolute(real_root, child.rel);
+    if (policy_.deny_list.DeniesAbsolute(absolute, real_root)) {
       child.state = State::kDenied;
     } else {
       child.state = child.kind == Kind::kDirectory ? State::kPending : State::kListed;
+      child.read_only = policy_.protected_list.Protects(absolute, real_root);
     }
     children.push_back(std::move(child));
   }
@@ -338,6 +349,10 @@ Status RulesetBuilder::Emit(int root_fd, const std::string& real_root, size_t in
   }
   std::string path = Absolute(real_root, node.rel);
   if (clean_[index]) {
+    if (node.read_only) {
+      NoteReadOnly(path);
+      return Grant(fd.get(), kProtectedRights, directory, path);
+    }
     return Grant(fd.get(), directory ? kWorkspaceDirRights : kFileRights, directory, path);
   }
   Status granted = Grant(fd.get(), kFsReadDir, true, path);
@@ -364,6 +379,7 @@ Status RulesetBuilder::GrantRoot(const std::string& root, bool* clean) {
   top.rel = ".";
   top.kind = Kind::kDirectory;
   top.state = policy_.deny_list.DeniesAbsolute(real, real) ? State::kDenied : State::kPending;
+  top.read_only = policy_.protected_list.Protects(real, real);
   nodes_.push_back(std::move(top));
   // Breadth first: the shallow structure is settled before the budget runs out.
   size_t walked = 0;
@@ -377,13 +393,19 @@ Status RulesetBuilder::GrantRoot(const std::string& root, bool* clean) {
   }
   report_->entries_walked += std::min(walked, policy_.walk_max_entries);
 
-  // Children always come after their parent, so one backward pass settles every subtree.
+  // Children always come after their parent, so one backward pass settles every subtree. A
+  // subtree is clean (one rule covers it) when nothing beneath is denied or unexamined and
+  // everything in it is as protected as its top: a writable rule on a folder would be inherited
+  // by a protected entry inside it.
   clean_.assign(nodes_.size(), false);
   for (size_t i = nodes_.size(); i-- > 0;) {
     const Node& node = nodes_[i];
     if (node.state == State::kDenied || node.state == State::kUnexamined) continue;
     bool all = true;
-    for (uint32_t c = 0; c < node.child_count && all; ++c) all = clean_[node.first_child + c];
+    for (uint32_t c = 0; c < node.child_count && all; ++c) {
+      const Node& child = nodes_[node.first_child + c];
+      all = clean_[node.first_child + c] && child.read_only == node.read_only;
+    }
     clean_[i] = all;
   }
   *clean = clean_[0];

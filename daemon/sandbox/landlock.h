@@ -14,6 +14,7 @@
 #include "base/fd.h"
 #include "base/status.h"
 #include "sandbox/deny_list.h"
+#include "sandbox/protected_list.h"
 
 namespace hearth::sandbox {
 
@@ -54,6 +55,9 @@ struct SandboxPolicy {
   // DenyList::DeniesAbsolute); its absolute entries apply wherever they are.
   std::vector<std::string> workspace_roots;
   DenyList deny_list;
+  // What the child may read and execute but not change, beneath the roots (and the scratch
+  // directory): matched like the deny-list's patterns. See PreparedPolicy for what that costs.
+  ProtectedList protected_list;
   // Granted whole, read and execute only; the deny-list is not applied inside them (they are
   // system directories, not the user's). A workspace root inside one of them is refused unless
   // nothing beneath the root is denied: the read-only grant would reach the denied entries.
@@ -87,6 +91,9 @@ struct PolicyReport {
   size_t denied_count = 0;
   std::vector<std::string> unexamined;  // directories the walk left closed (the first kMaxListed)
   size_t unexamined_count = 0;
+  // Write-protected entries granted read and execute only (the first kMaxListed).
+  std::vector<std::string> read_only;
+  size_t read_only_count = 0;
   bool tcp_restricted = false;  // Landlock refuses TCP bind and connect (ABI 4 and later)
   bool scoped = false;          // abstract sockets and signals confined to the domain (ABI 6)
 };
@@ -108,10 +115,20 @@ struct PolicyReport {
 // the root without following symlinks (openat2 RESOLVE_NO_SYMLINKS) and checks that each granted
 // directory is the one it listed, so a concurrent rename cannot slip a foreign directory in.
 //
+// Write-protected entries (SandboxPolicy::protected_list) are walked the same way but granted
+// read, read-dir and execute instead of nothing, and their directories are walked for denied
+// entries inside. Every directory above one is therefore like a directory holding a denied
+// entry: no entries can be created, deleted or renamed in it, because any such right would be
+// inherited by the protected entry beneath. So a command can neither write .git/hooks/pre-commit
+// nor rename .git away and put another in its place; the price is that in a git repository's
+// top folder and in .git itself a command creates nothing (so `git commit` fails in commands).
+//
 // Limits, said plainly: names are matched at Prepare time; a secret created later in a
 // directory granted whole is reachable by children started afterwards from the same
 // PreparedPolicy (prepare a fresh one per run, as run_command does). A hard link to a secret
-// under an innocent name cannot be recognised. Thread-safe once prepared; move-only.
+// under an innocent name cannot be recognised. A protected name that does not exist yet can be
+// created wherever creating is allowed (a new `.git` in a subfolder, `.envrc` in a folder without
+// one): Landlock grants by inode, not by name. Thread-safe once prepared; move-only.
 class PreparedPolicy {
  public:
   // Builds the ruleset for the running kernel's ABI. Errors: kUnavailable when Landlock is not

@@ -93,6 +93,10 @@ Status OnDenyList(std::string_view given) {
   return Status::PermissionDenied("denied: " + Shown(given) + " is on the deny-list");
 }
 
+Status WriteProtected(std::string_view given, std::string_view absolute) {
+  return Status::PermissionDenied(ProtectedList::Refusal(Shown(given), Shown(absolute)));
+}
+
 // Why openat2 failed, for the model and the user.
 Status ResolveError(std::string_view given, int error) {
   std::string shown = Shown(given);
@@ -227,6 +231,11 @@ Result<FileVersion> VersionOf(int fd) {
 
 Result<Workspace> Workspace::Open(const std::vector<std::string>& roots, DenyList deny_list,
                                   Openat2Fn openat2) {
+  return Open(roots, std::move(deny_list), ProtectedList(), openat2);
+}
+
+Result<Workspace> Workspace::Open(const std::vector<std::string>& roots, DenyList deny_list,
+                                  ProtectedList protected_list, Openat2Fn openat2) {
   std::vector<Root> opened;
   Status proc_status;
   for (const std::string& root : roots) {
@@ -262,6 +271,7 @@ Result<Workspace> Workspace::Open(const std::vector<std::string>& roots, DenyLis
   }
   Workspace workspace(std::move(opened), std::move(deny_list),
                       openat2 != nullptr ? openat2 : &SystemOpenat2);
+  workspace.protected_ = std::move(protected_list);
   workspace.availability_ = proc_status;
 
   open_how how{};
@@ -455,6 +465,7 @@ Result<Directory> Workspace::OpenParent(std::string_view path, std::string* name
   std::string rest;
   Status given = CheckGiven(path, &root, &rest);
   if (!given.ok()) return given;
+  if (Status writable = CheckGivenWritable(path, root, rest); !writable.ok()) return writable;
   std::vector<std::string_view> parts = Components(rest);
   if (parts.empty() || parts.back() == ".." || path.ends_with('/') || path.ends_with("/.")) {
     return Status::InvalidArgument(Shown(path) + " does not name a file");
@@ -467,12 +478,43 @@ Result<Directory> Workspace::OpenParent(std::string_view path, std::string* name
   Result<Directory> parent = FinishDirectory(std::move(*parent_fd), path);
   if (!parent.ok()) return parent.status();
   // The parent as reached (through symlinks) plus the name, before anything is created.
-  Result<Location> parent_at = Locate(parent->fd(), path);
-  if (!parent_at.ok()) return parent_at.status();
-  if (deny_list_.DeniesAbsolute(Under(parent_at->real, *name), parent_at->root_real)) {
-    return Status::PermissionDenied("denied: " + Shown(path) + " leads to a path on the deny-list");
+  if (Status writable = CheckReachedWritable(path, parent->fd(), *name); !writable.ok()) {
+    return writable;
   }
   return parent;
+}
+
+Status Workspace::CheckWrite(std::string_view path) const {
+  if (!availability_.ok()) return Status::Ok();
+  std::string name;
+  Result<Directory> parent = OpenParent(path, &name);
+  if (!parent.ok() && parent.status().code() == Status::Code::kPermissionDenied) {
+    return parent.status();
+  }
+  return Status::Ok();
+}
+
+Status Workspace::CheckGivenWritable(std::string_view given, size_t root,
+                                     const std::string& rest) const {
+  const Root& r = roots_[root];
+  for (const std::string* form : {&r.path, &r.real}) {
+    std::string path = Under(*form, rest);
+    if (protected_.Protects(path, *form)) return WriteProtected(given, path);
+  }
+  return Status::Ok();
+}
+
+Status Workspace::CheckReachedWritable(std::string_view given, int dir,
+                                       const std::string& name) const {
+  Result<Location> here = Locate(dir, given);
+  if (!here.ok()) return here.status();
+  std::string path = Under(here->real, name);
+  if (deny_list_.DeniesAbsolute(path, here->root_real)) {
+    return Status::PermissionDenied("denied: " + Shown(given) +
+                                    " leads to a path on the deny-list");
+  }
+  if (protected_.Protects(path, here->root_real)) return WriteProtected(given, path);
+  return Status::Ok();
 }
 
 Result<UniqueFd> Workspace::OpenForWrite(std::string_view path, bool create) const {
@@ -579,14 +621,12 @@ Result<WriteOutcome> Workspace::WriteFile(std::string_view path, std::string_vie
   }
   if (fsync(out.get()) != 0) return failed(errno);
 
-  // The directory may have been moved onto the deny-list (or out of the workspace) while the
-  // contents were written: check where the name would appear just before giving it.
-  if (Result<Location> here = Locate(parent->fd(), path); !here.ok()) {
+  // The directory may have been moved onto the deny-list, under a protected name (a command
+  // renaming "x" to ".git") or out of the workspace while the contents were written: check where
+  // the name would appear just before giving it.
+  if (Status writable = CheckReachedWritable(path, parent->fd(), name); !writable.ok()) {
     (void)failed(0);
-    return here.status();
-  } else if (deny_list_.DeniesAbsolute(Under(here->real, name), here->root_real)) {
-    (void)failed(0);
-    return Status::PermissionDenied("denied: " + Shown(path) + " leads to a path on the deny-list");
+    return writable;
   }
 
   if (temporary.empty()) {
@@ -647,6 +687,8 @@ Status Workspace::MakeParents(std::string_view path) const {
   std::string rest;
   Status given = CheckGiven(path, &root, &rest);
   if (!given.ok()) return given;
+  // Refused before any folder is made: ".git/hooks/x" must not leave an empty .git behind.
+  if (Status writable = CheckGivenWritable(path, root, rest); !writable.ok()) return writable;
   std::vector<std::string_view> parts = Components(rest);
   if (parts.empty()) return Status::InvalidArgument(Shown(path) + " does not name a file");
   parts.pop_back();
@@ -668,11 +710,8 @@ Status Workspace::MakeParents(std::string_view path) const {
     UniqueFd next;
     int error = Openat2(current.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC, kBeneath, &next);
     if (error == ENOENT) {
-      Result<Location> here = Locate(current.get(), path);
-      if (!here.ok()) return here.status();
-      if (deny_list_.DeniesAbsolute(Under(here->real, name), here->root_real)) {
-        return Status::PermissionDenied("denied: " + Shown(path) +
-                                        " leads to a path on the deny-list");
+      if (Status writable = CheckReachedWritable(path, current.get(), name); !writable.ok()) {
+        return writable;
       }
       if (mkdirat(current.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
         return WriteError(path, errno);

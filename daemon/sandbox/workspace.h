@@ -13,6 +13,7 @@
 #include "base/fd.h"
 #include "base/status.h"
 #include "sandbox/deny_list.h"
+#include "sandbox/protected_list.h"
 
 struct open_how;  // <linux/openat2.h>
 
@@ -79,9 +80,10 @@ struct DirEntry {
 // roots, matched lexically against the root as configured or as it really is).
 //
 // Errors, each with a message written for the model and the user:
-//   kPermissionDenied  the sandbox refused: outside the roots, on the deny-list, through a /proc
-//                      magic link or a symlink loop. Only sandbox decisions use this code, so
-//                      callers audit exactly these; the file system's own EACCES is kIoError.
+//   kPermissionDenied  the sandbox refused: outside the roots, on the deny-list, a write to a
+//                      write-protected path, through a /proc magic link or a symlink loop. Only
+//                      sandbox decisions use this code, so callers audit exactly these; the file
+//                      system's own EACCES is kIoError.
 //   kNotFound          nothing there.
 //   kInvalidArgument   malformed path (empty, NUL byte, too long), or the wrong kind of file.
 //   kUnavailable       the kernel lacks openat2 or /proc is not mounted: every call fails, there
@@ -100,12 +102,19 @@ class Workspace {
   // tools can say why they refuse. `openat2` is for tests; null means the real system call.
   static Result<Workspace> Open(const std::vector<std::string>& roots, DenyList deny_list,
                                 Openat2Fn openat2 = nullptr);
+  // The same with the write protection given (the other form uses the defaults, no unlocks).
+  // Writes (OpenForWrite, WriteFile, MakeParents) to a path `protected_list` protects are
+  // refused, judged like the deny-list: the path as given, the path reached, each directory
+  // created on the way, and once more just before the new file gets its name.
+  static Result<Workspace> Open(const std::vector<std::string>& roots, DenyList deny_list,
+                                ProtectedList protected_list, Openat2Fn openat2 = nullptr);
 
   // OK, or kUnavailable with the reason every call will fail.
   const Status& availability() const { return availability_; }
   // The roots as configured (lexically normalised), the first being where relative paths start.
   std::vector<std::string> roots() const;
   const DenyList& deny_list() const { return deny_list_; }
+  const ProtectedList& protected_list() const { return protected_; }
 
   // A regular file, opened O_RDONLY | O_NONBLOCK | O_CLOEXEC. Symlinks inside a root are
   // followed. Directories, FIFOs, sockets and devices are refused (kInvalidArgument).
@@ -130,6 +139,11 @@ class Workspace {
   // message saying how to make the folder writable.
   Result<WriteOutcome> WriteFile(std::string_view path, std::string_view content, WriteMode mode,
                                  const FileVersion* expected = nullptr) const;
+
+  // What the sandbox would say to a write to `path`, judged now and changing nothing: the
+  // kPermissionDenied a write would get (outside the roots, on the deny-list, write-protected),
+  // or OK. Other failures (a missing folder, a read-only file system) are the write's to report.
+  Status CheckWrite(std::string_view path) const;
 
   // Creates the directories missing on the way to `path`'s last component (mode 0755 before
   // umask), each checked like any other path; the last component is left alone. A path with
@@ -180,11 +194,18 @@ class Workspace {
   // From an O_PATH fd: checks where it leads and what it is, then reopens it with `flags`.
   Result<UniqueFd> FinishFile(UniqueFd fd, std::string_view given, int flags) const;
   Result<Directory> FinishDirectory(UniqueFd fd, std::string_view given) const;
-  // The directory that holds `path`'s last component, checked, and that component (a name).
+  // The directory that holds `path`'s last component, checked for writing there, and that
+  // component (a name).
   Result<Directory> OpenParent(std::string_view path, std::string* name) const;
+  // kPermissionDenied when `rest` beneath root `root` (as given) is write-protected.
+  Status CheckGivenWritable(std::string_view given, size_t root, const std::string& rest) const;
+  // kPermissionDenied when `name` inside the directory `dir` (as reached) may not be written:
+  // on the deny-list or write-protected.
+  Status CheckReachedWritable(std::string_view given, int dir, const std::string& name) const;
 
   std::vector<Root> roots_;
   DenyList deny_list_;
+  ProtectedList protected_;
   Openat2Fn openat2_;
   Status availability_;
 };

@@ -105,8 +105,9 @@ class RunCommandTool final : public Tool {
     schema_.name = "run_command";
     schema_.description =
         "Run a shell command line with /bin/sh -c in Hearth's sandbox. It may read and write the "
-        "workspace folders (except protected files such as keys and .env files), read system "
-        "files, and nothing else" +
+        "workspace folders (except private files such as keys and .env files, which it cannot "
+        "touch, and write-protected ones such as .git, .bashrc and .vscode/tasks.json, which it "
+        "can only read), read system files, and nothing else" +
         std::string(options_.policy.allow_network ? "" : "; there is no network") +
         ". stdin is empty; stdout and stderr come back together, at most " +
         std::to_string(options_.output_cap / 1024) + " KiB. The command is stopped after " +
@@ -127,6 +128,7 @@ class RunCommandTool final : public Tool {
   const llm::ToolSchema& schema() const override { return schema_; }
   bool needs_approval() const override { return true; }
   ToolResult Call(const Json::Value& arguments, const ToolContext& context) const override;
+  std::vector<std::string> ApprovalNotes(const Json::Value& arguments) const override;
 
  private:
   struct Root {
@@ -141,9 +143,13 @@ class RunCommandTool final : public Tool {
   // The real directory to run in, or a refusal (a ToolResult) when it is not allowed.
   std::variant<std::string, ToolResult> ResolveCwd(const Json::Value& arguments,
                                                    const ToolContext& context) const;
-  // Words of the command that name denied paths (at most kMaxReportedWords).
-  std::vector<std::string> DeniedWords(std::string_view command, const std::string& cwd) const;
+  // Words of the command that name paths `judge` picks (at most kMaxReportedWords).
+  using Judge = bool (RunCommandTool::*)(const std::string& path) const;
+  std::vector<std::string> WordsNaming(std::string_view command, const std::string& cwd,
+                                       Judge judge) const;
   bool Denied(const std::string& path) const;
+  // Write-protected: commands may read it but not change it.
+  bool Protected(const std::string& path) const;
 
   RunCommandOptions options_;
   std::vector<Root> roots_;
@@ -165,8 +171,17 @@ bool RunCommandTool::Denied(const std::string& path) const {
   return deny.DeniesAbsolute(path, "/");
 }
 
-std::vector<std::string> RunCommandTool::DeniedWords(std::string_view command,
-                                                     const std::string& cwd) const {
+bool RunCommandTool::Protected(const std::string& path) const {
+  const sandbox::ProtectedList& protect = options_.policy.protected_list;
+  for (const Root& root : roots_) {
+    if (IsWithin(path, root.real)) return protect.Protects(path, root.real);
+    if (IsWithin(path, root.given)) return protect.Protects(path, root.given);
+  }
+  return false;  // outside the roots commands write nothing anyway
+}
+
+std::vector<std::string> RunCommandTool::WordsNaming(std::string_view command,
+                                                     const std::string& cwd, Judge judge) const {
   std::vector<std::string> found;
   for (std::string word : Words(command)) {
     if (found.size() >= kMaxReportedWords) break;
@@ -193,7 +208,7 @@ std::vector<std::string> RunCommandTool::DeniedWords(std::string_view command,
     if (word.empty()) continue;
     std::string path = Normalize(word.front() == '/' ? word : cwd + "/" + word);
     std::string real = RealPath(path);  // a symlink inside the workspace may lead to a secret
-    if (Denied(path) || (!real.empty() && Denied(real))) {
+    if ((this->*judge)(path) || (!real.empty() && (this->*judge)(real))) {
       if (std::find(found.begin(), found.end(), given) == found.end()) found.push_back(given);
     }
   }
@@ -261,10 +276,16 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
   if (auto* refused = std::get_if<ToolResult>(&cwd)) return *refused;
   const std::string& dir = std::get<std::string>(cwd);
 
-  std::vector<std::string> denied_words = DeniedWords(command, dir);
+  std::vector<std::string> denied_words = WordsNaming(command, dir, &RunCommandTool::Denied);
   for (const std::string& word : denied_words) {
     Deny(context, word,
          "the command names a path on Hearth's deny-list; the sandbox keeps it closed");
+  }
+  std::vector<std::string> protected_words = WordsNaming(command, dir, &RunCommandTool::Protected);
+  for (const std::string& word : protected_words) {
+    Deny(context, word,
+         "the command names a write-protected path; the sandbox lets commands read it, never "
+         "change it");
   }
 
   Result<PreparedPolicy> policy =
@@ -313,6 +334,11 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
     text += "[note: " + ToValidUtf8(word) +
             " is on Hearth's deny-list: the sandbox does not let commands read or change it]\n";
   }
+  for (const std::string& word : protected_words) {
+    text += "[note: " + ToValidUtf8(word) +
+            " is write-protected: the sandbox lets commands read it but not change it; only the "
+            "user can unlock it, in Hearth's Settings under \"Write-protected paths\"]\n";
+  }
   const sandbox::PolicyReport& report = policy->report();
   if (report.unexamined_count > 0) {
     text += "[note: " + std::to_string(report.unexamined_count) +
@@ -321,6 +347,29 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
             ToValidUtf8(report.unexamined.front()) + "]\n";
   }
   return ToolResult{run->timed_out || run->cancelled || !run->exit.success(), std::move(text)};
+}
+
+std::vector<std::string> RunCommandTool::ApprovalNotes(const Json::Value& arguments) const {
+  try {
+    if (!arguments.isObject() || !arguments["command"].isString() || roots_.empty()) return {};
+    std::string dir = roots_[0].real;
+    if (arguments["cwd"].isString() && !arguments["cwd"].asString().empty()) {
+      const std::string given = arguments["cwd"].asString();
+      dir = RealPath(given.front() == '/' ? Normalize(given)
+                                          : Normalize(roots_[0].given + "/" + given));
+      if (dir.empty()) return {};
+    }
+    std::vector<std::string> words =
+        WordsNaming(arguments["command"].asString(), dir, &RunCommandTool::Protected);
+    if (words.empty()) return {};
+    std::string list;
+    for (const std::string& word : words) list += (list.empty() ? "" : ", ") + ToValidUtf8(word);
+    return {"The command names write-protected paths (" + list +
+            "): whatever you answer, the sandbox lets it read them but not change them. To let "
+            "it change one, unlock that path in Settings under \"Write-protected paths\" first."};
+  } catch (...) {
+    return {};  // the call itself will say what is wrong
+  }
 }
 
 }  // namespace

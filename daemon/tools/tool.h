@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <json/value.h>
 
@@ -48,6 +49,11 @@ class Tool {
   // depends on more than its name: an MCP server's tool includes a digest of the server's
   // command, so a changed server asks again.
   virtual std::string grant_key() const { return schema().name; }
+  // What the user should know before approving this call, one sentence each: that the sandbox
+  // will refuse it, say. Judged from the arguments alone, before anything runs; never throws.
+  virtual std::vector<std::string> ApprovalNotes(const Json::Value& /*arguments*/) const {
+    return {};
+  }
   virtual ToolResult Call(const Json::Value& arguments, const ToolContext& context) const = 0;
 };
 

@@ -57,6 +57,20 @@ class ChangingFileTool : public FileTool {
  public:
   using FileTool::FileTool;
   bool needs_approval() const override { return true; }
+  // A write the sandbox will refuse is said to be so in the form, so that the user does not
+  // approve it believing it will happen, and learns where to unlock a protected path.
+  std::vector<std::string> ApprovalNotes(const Json::Value& arguments) const override {
+    try {
+      if (!arguments.isObject() || !arguments["path"].isString()) return {};
+      Status check = workspace().CheckWrite(arguments["path"].asString());
+      if (check.ok()) return {};
+      std::string why = check.message();
+      if (why.starts_with("denied: ")) why.erase(0, 8);
+      return {"Hearth will refuse this whatever you answer: " + why};
+    } catch (...) {
+      return {};  // the call itself will say what is wrong
+    }
+  }
 
  protected:
   ToolResult TooLarge(std::string_view path, size_t size) const {

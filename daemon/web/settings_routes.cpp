@@ -7,6 +7,7 @@
 
 #include "http/form.h"
 #include "sandbox/deny_list.h"
+#include "sandbox/protected_list.h"
 #include "web/route_helpers.h"
 
 // The settings page and what it changes: the model servers, the agent, MCP servers, grants.
@@ -63,6 +64,8 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     agent.workspace_roots = config.workspace_roots;
     agent.deny = config.deny;
     agent.deny_defaults = sandbox::DenyList::DefaultPatterns();
+    agent.unlocked_paths = config.unlocked_paths;
+    agent.protected_defaults = sandbox::ProtectedList::DefaultPatterns();
     agent.sandbox_report = agent_.settings->SandboxReport();
     for (const agent::McpServerConfig& server : config.mcp_servers) {
       McpServerInfo info{server.name, server.command, server.args, {}};
@@ -175,7 +178,35 @@ http::Response App::SaveAgentSettings(const http::Request& request, const http::
   if (!current.from_file.contains("fetch_url")) {
     saved.fetch_url.enabled = http::FormValue(form, "fetch_url").has_value();
   }
+  std::vector<std::string> unlocked_before = saved.unlocked_paths;
+  if (!current.from_file.contains("unlocked_paths")) {
+    saved.unlocked_paths.clear();
+    for (std::string& path : NonEmptyLines(http::FormValue(form, "unlocked_paths").value_or(""))) {
+      if (path == "~" || path.starts_with("~/")) {
+        const char* home = std::getenv("HOME");
+        if (home == nullptr) return Fail(request, Status::InvalidArgument("HOME is not set"));
+        path = home + path.substr(1);
+      }
+      saved.unlocked_paths.push_back(std::move(path));
+    }
+  }
+  std::vector<std::string> unlocked_after = saved.unlocked_paths;
   if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
+  // Each unlock weakens the sandbox: it goes to the audit log beside the refusals it allows.
+  auto audit = [&](const std::string& path, const char* reason) {
+    (void)store_.AddAuditEntry(
+        {.id = 0, .at_ms = clock_.NowMs(), .tool = "settings", .target = path, .reason = reason});
+  };
+  for (const std::string& path : unlocked_after) {
+    if (std::find(unlocked_before.begin(), unlocked_before.end(), path) == unlocked_before.end()) {
+      audit(path, "write protection unlocked in Settings: tools and commands may change it");
+    }
+  }
+  for (const std::string& path : unlocked_before) {
+    if (std::find(unlocked_after.begin(), unlocked_after.end(), path) == unlocked_after.end()) {
+      audit(path, "write protection restored in Settings");
+    }
+  }
   return SettingsPage(request, "", "Saved.");
 }
 

@@ -190,6 +190,7 @@ struct ToolMeta {
   bool is_error = false;
   bool denied = false;
   bool awaiting_approval = false;
+  std::vector<std::string> approval_notes;
 };
 
 ToolMeta ReadToolMeta(std::string_view meta) {
@@ -201,6 +202,9 @@ ToolMeta ReadToolMeta(std::string_view meta) {
   out.is_error = value.get("is_error", false).asBool();
   out.denied = value.get("denied", false).asBool();
   out.awaiting_approval = value.get("awaiting_approval", false).asBool();
+  for (const Json::Value& note : value["approval_notes"]) {
+    if (note.isString()) out.approval_notes.push_back(note.asString());
+  }
   return out;
 }
 
@@ -309,11 +313,18 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     Html approval;
     if (tool.awaiting_approval) {
       std::string cid = std::to_string(m.conversation_id);
+      Html notes;
+      for (const std::string& note : tool.approval_notes) {
+        notes.html += "<p class=\"approval-note\" role=\"alert\">";
+        AppendEscaped(notes.html, note);
+        notes.html += "</p>";
+      }
       approval.html = Get("approval")
                           .Render({{"cid", cid},
                                    {"id", id},
                                    {"name", tool.name},
-                                   {"args", ApprovalArguments(tool.arguments)}});
+                                   {"args", ApprovalArguments(tool.arguments)},
+                                   {"notes", notes}});
     }
     std::string state(StateClass(m.state));
     if (tool.denied) state += " denied";
@@ -570,6 +581,9 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
       deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
     std::string roots = Lines(a.workspace_roots);
     std::string deny = Lines(a.deny);
+    std::string protected_defaults;
+    for (const std::string& d : a.protected_defaults)
+      protected_defaults += (protected_defaults.empty() ? "" : ", ") + d;
     agent.html =
         Get("agent_settings")
             .Render({
@@ -587,6 +601,9 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"workspace_roots", roots},
                 {"deny", deny},
                 {"deny_defaults", deny_defaults},
+                {"unlocked_disabled", Html{Disabled(file("unlocked_paths"))}},
+                {"unlocked_paths", Lines(a.unlocked_paths)},
+                {"protected_defaults", protected_defaults},
                 {"fetch_disabled", Html{Disabled(file("fetch_url"))}},
                 {"fetch_checked", Html{a.fetch_url ? "checked" : ""}},
                 {"provider_name", a.provider_name.empty() ? "none yet" : a.provider_name},

@@ -59,6 +59,8 @@ struct AgentSettingsInfo {
   std::vector<std::string> workspace_roots;
   std::vector<std::string> deny;
   std::vector<std::string> deny_defaults;
+  std::vector<std::string> unlocked_paths;
+  std::vector<std::string> protected_defaults;
   std::vector<std::string> sandbox_report;
   std::vector<McpServerInfo> mcp_servers;
   bool fetch_url = false;

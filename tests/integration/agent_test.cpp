@@ -1110,6 +1110,73 @@ TEST_F(AgentApprovals, WritesAndEditsOnlyWhatWasAllowedAndNeverASecret) {
   EXPECT_EQ(grants[0].key, "edit_file");
 }
 
+// A write that would become code outside every sandbox (git runs .git/hooks/pre-commit on the
+// next commit): the form says beforehand that it will be refused, it is refused although
+// approved, and audited; once the user unlocks that exact path in Settings it is written.
+TEST_F(AgentApprovals, AWriteToAGitHookIsRefusedUntilTheUserUnlocksThatPath) {
+  WriteHomeFile("proj/readme.txt", "a project\n");
+  WriteHomeFile("proj/.git/config", "[core]\n");
+  std::filesystem::create_directories(Home("proj/.git/hooks"));
+  Json::Value args(Json::objectValue);
+  args["path"] = ".git/hooks/pre-commit";
+  args["content"] = "#!/bin/sh\nmake test\n";
+  FakeLlm::Options options;
+  options.transcripts["hook.0.sse"] =
+      SseToolCalls("hook", {FakeToolCall{"w_hook", "write_file", args}});
+  options.transcripts["hook.1.sse"] = SseAnswer("hook", "Done.");
+  ASSERT_NO_FATAL_FAILURE(StartFake(std::move(options)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(Config(Provider("hook"), {Home("proj")})));
+  const std::string hook = Home("proj/.git/hooks/pre-commit");
+
+  // Approves the write once; returns the approval form as shown and what the model got back.
+  auto attempt = [&](const std::string& text, std::string* form) {
+    std::string id = NewConversation();
+    EXPECT_EQ(Send(id, text).status, 200);
+    auto live = Follow(id);
+    EXPECT_TRUE(live->WaitFor("class=\"approval\"")) << live->text();
+    EXPECT_TRUE(live->WaitFor("</form>")) << live->text();
+    *form = live->text();
+    Approve(id, ApprovalMessageId(live->text()), "once");
+    EXPECT_TRUE(live->WaitFor("event: end")) << live->text();
+    std::vector<Json::Value> chats = RequestsFor(text);
+    EXPECT_EQ(chats.size(), 2u);
+    return chats.size() == 2 ? ToolResults(chats[1])["w_hook"] : std::string();
+  };
+
+  std::string form;
+  std::string refused = attempt("Add a pre-commit hook.", &form);
+  EXPECT_NE(form.find("class=\"approval-note\""), npos) << form;
+  EXPECT_NE(form.find("Hearth will refuse this whatever you answer"), npos) << form;
+  EXPECT_NE(form.find("Write-protected paths"), npos) << form;
+  EXPECT_TRUE(refused.starts_with("denied: .git/hooks/pre-commit cannot be written")) << refused;
+  EXPECT_NE(refused.find(hook), npos) << "names the path to unlock: " << refused;
+  EXPECT_FALSE(std::filesystem::exists(hook));
+
+  // Settings refuses to unlock what is not protected, and says why.
+  HttpResponse wide = client_->Post("/settings/agent", "unlocked_paths=" + FormEncode(Home()));
+  EXPECT_EQ(wide.status, 400) << wide.body;
+  EXPECT_NE(wide.body.find("not write-protected"), npos) << wide.body;
+  HttpResponse unlocked = client_->Post("/settings/agent", "unlocked_paths=" + FormEncode(hook));
+  EXPECT_EQ(unlocked.status, 200) << unlocked.body;
+  EXPECT_NE(client_->Get("/settings").body.find(hook), npos);
+
+  std::string written = attempt("Add the pre-commit hook now.", &form);
+  EXPECT_EQ(form.find("approval-note"), npos) << form;
+  EXPECT_TRUE(written.starts_with("Created .git/hooks/pre-commit")) << written;
+  std::ifstream file(hook);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(file), {}), "#!/bin/sh\nmake test\n");
+
+  std::vector<store::AuditEntry> audit;
+  ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit));
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [](const store::AuditEntry& e) {
+    return e.tool == "write_file" && e.target == ".git/hooks/pre-commit" &&
+           e.reason.find("write-protected") != npos;
+  }));
+  EXPECT_TRUE(std::any_of(audit.begin(), audit.end(), [&](const store::AuditEntry& e) {
+    return e.tool == "settings" && e.target == hook && e.reason.find("unlocked") != npos;
+  }));
+}
+
 // An argument the tool does not take is refused before the user is asked: shown in the form, a
 // " path" could pass for the real "path".
 TEST_F(AgentApprovals, RefusesArgumentsAToolDoesNotTakeBeforeAsking) {

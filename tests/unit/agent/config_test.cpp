@@ -115,6 +115,23 @@ TEST(AConfigDocument, ReadsFetchUrlAsATrueOrFalseOrAsAnObject) {
   EXPECT_FALSE(absent->fetch_url.private_networks);
 }
 
+TEST(AConfigDocument, ReadsUnlockedPathsAndRefusesOnesThatAreNotProtected) {
+  auto config = ParseConfig(
+      R"({"unlocked_paths": ["~/proj/.git/hooks/pre-commit", "/srv/.envrc"]})", "/home/u");
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->unlocked_paths,
+            (std::vector<std::string>{"/home/u/proj/.git/hooks/pre-commit", "/srv/.envrc"}));
+  auto back = ParseConfig(ConfigToJson(*config), "/home/u");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->unlocked_paths, config->unlocked_paths);
+  for (const char* json : {R"({"unlocked_paths": ["~"]})", R"({"unlocked_paths": ["proj/.git"]})",
+                           R"({"unlocked_paths": ["/home/u/proj/../.git"]})"}) {
+    auto refused = ParseConfig(json, "/home/u");
+    EXPECT_EQ(refused.status().code(), Status::Code::kInvalidArgument) << json;
+    EXPECT_NE(refused.status().message().find("unlocked_paths"), std::string::npos) << json;
+  }
+}
+
 TEST(AConfigDocument, RefusesDeepNestingAndHugeFiles) {
   std::string deep = "{\"deny\": " + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_FALSE(ParseConfig(deep, "/h").ok());

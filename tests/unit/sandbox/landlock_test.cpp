@@ -185,6 +185,79 @@ TEST_F(ALandlockPolicy, RefusesToLinkOrMoveASecretIntoTheWorkspace) {
       0);
 }
 
+// A repository in the project: .git is read-only to the confined process, whatever it tries.
+TEST_F(ALandlockPolicy, LetsAConfinedProcessReadButNeverChangeWriteProtectedEntries) {
+  for (const char* dir : {"home/proj/.git", "home/proj/.git/hooks", "home/proj/.git/objects",
+                          "home/proj/lib", "home/proj/.vscode"}) {
+    ASSERT_EQ(mkdir(tmp_.File(dir).c_str(), 0700), 0) << dir;
+  }
+  WriteFile(Home("proj/.git/config"), "[core]\n");
+  WriteFile(Home("proj/.git/hooks/pre-push"), "#!/bin/sh\n");
+  WriteFile(Home("proj/.vscode/tasks.json"), "{}\n");
+  WriteFile(Home("proj/.vscode/extensions.json"), "{}\n");
+  PreparedPolicy prepared = Prepare();
+  // One rule each, read and execute only: .git whole, and the one protected file in .vscode.
+  std::vector<std::string> read_only = prepared.report().read_only;
+  std::sort(read_only.begin(), read_only.end());
+  ASSERT_EQ(read_only.size(), 2u);
+  EXPECT_TRUE(read_only[0].ends_with("/proj/.git")) << read_only[0];
+  EXPECT_TRUE(read_only[1].ends_with("/proj/.vscode/tasks.json")) << read_only[1];
+  EXPECT_EQ(RunConfined(
+                prepared,
+                [&] {
+                  if (OpenError(Home("proj/.git/config")) != 0) return 1;
+                  if (OpenError(Home("proj/.git/hooks/pre-push")) != 0) return 2;
+                  if (OpenError(Home("proj/.git/config"), O_WRONLY | O_APPEND) != EACCES) return 3;
+                  if (OpenError(Home("proj/.git/hooks/pre-commit"), O_WRONLY | O_CREAT) != EACCES) {
+                    return 4;
+                  }
+                  if (OpenError(Home("proj/.git/hooks/pre-push"), O_WRONLY | O_TRUNC) != EACCES)
+                    return 5;
+                  if (unlink(Home("proj/.git/config").c_str()) == 0) return 6;
+                  // Neither renamed away (to put another .git in its place) nor replaced by a
+                  // folder made elsewhere.
+                  if (rename(Home("proj/.git").c_str(), Home("proj/lib/old").c_str()) == 0)
+                    return 7;
+                  if (mkdir(Home("proj/lib/x").c_str(), 0700) != 0) return 8;
+                  if (OpenError(Home("proj/lib/x/config"), O_WRONLY | O_CREAT) != 0) return 9;
+                  if (rename(Home("proj/lib/x").c_str(), Home("proj/.git").c_str()) == 0) return 10;
+                  if (rename(Home("proj/lib/x").c_str(), Home("proj/.git/modules").c_str()) == 0) {
+                    return 11;
+                  }
+                  if (mkdir(Home("proj/.git/hooks2").c_str(), 0700) == 0) return 12;
+                  if (OpenError(Home("proj/.vscode/tasks.json"), O_WRONLY) != EACCES) return 13;
+                  // Beside them, the rest stays writable.
+                  if (OpenError(Home("proj/.vscode/extensions.json"), O_WRONLY) != 0) return 14;
+                  if (OpenError(Home("proj/lib/new.txt"), O_WRONLY | O_CREAT) != 0) return 15;
+                  if (OpenError(Home("proj/src/main.c"), O_WRONLY | O_APPEND) != 0) return 16;
+                  return 0;
+                }),
+            0);
+  EXPECT_EQ(ReadFile(Home("proj/.git/config")), "[core]\n");
+  struct stat st {};
+  EXPECT_NE(stat(Home("proj/.git/hooks/pre-commit").c_str(), &st), 0);
+}
+
+TEST_F(ALandlockPolicy, LetsAConfinedProcessChangeAnUnlockedPath) {
+  for (const char* dir : {"home/proj/.git", "home/proj/.git/hooks"}) {
+    ASSERT_EQ(mkdir(tmp_.File(dir).c_str(), 0700), 0) << dir;
+  }
+  WriteFile(Home("proj/.git/config"), "[core]\n");
+  WriteFile(Home("proj/.git/hooks/pre-commit"), "#!/bin/sh\n");
+  ASSERT_TRUE(policy_.protected_list.Unlock(Home("proj/.git/hooks/pre-commit")).ok());
+  PreparedPolicy prepared = Prepare();
+  EXPECT_EQ(
+      RunConfined(prepared,
+                  [&] {
+                    if (OpenError(Home("proj/.git/hooks/pre-commit"), O_WRONLY | O_TRUNC) != 0) {
+                      return 1;
+                    }
+                    if (OpenError(Home("proj/.git/config"), O_WRONLY) != EACCES) return 2;
+                    return 0;
+                  }),
+      0);
+}
+
 TEST_F(ALandlockPolicy, WorksWithEveryAbiUpToTheKernels) {
   for (int abi = 1; abi <= LandlockAbi(); ++abi) {
     Result<PreparedPolicy> prepared = PreparedPolicy::PrepareForAbi(policy_, abi);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -332,6 +333,45 @@ TEST_F(RunCommand, RefusesMalformedArguments) {
   bad_cwd["command"] = "true";
   bad_cwd["cwd"] = 7;
   EXPECT_TRUE(CallWith(bad_cwd).is_error);
+}
+
+// An approved command cannot plant a git hook: Landlock keeps .git read-only, and the call is
+// reported (the audit log) and explained (the model, and the approval form beforehand).
+TEST_F(RunCommand, CannotWriteAGitHookAndSaysSoBeforeAndAfter) {
+  for (const char* dir : {"home/proj/.git", "home/proj/.git/hooks"}) {
+    ASSERT_EQ(mkdir(tmp_.File(dir).c_str(), 0700), 0) << dir;
+  }
+  WriteFile(Home("proj/.git/config"), "[core]\n");
+  const std::string command =
+      "cat .git/config; printf '#!/bin/sh\\nevil\\n' > .git/hooks/pre-commit; "
+      "printf '[core]\\nfsmonitor = evil\\n' >> .git/config; mv .git old-git; echo done";
+  Json::Value arguments(Json::objectValue);
+  arguments["command"] = command;
+  arguments["cwd"] = "proj";
+  auto tool = MakeRunCommandTool(options_);
+  std::vector<std::string> notes = tool->ApprovalNotes(arguments);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find(".git/hooks/pre-commit"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find("Write-protected paths"), std::string::npos) << notes[0];
+
+  ToolResult result = CallWith(arguments);
+  EXPECT_NE(result.text.find("[core]\n"), std::string::npos) << result.text;  // read: fine
+  EXPECT_NE(result.text.find("Permission denied"), std::string::npos) << result.text;
+  EXPECT_NE(result.text.find("[note: .git/hooks/pre-commit is write-protected"), std::string::npos)
+      << result.text;
+  EXPECT_FALSE(Exists(Home("proj/.git/hooks/pre-commit")));
+  EXPECT_FALSE(Exists(Home("proj/old-git")));
+  EXPECT_EQ(ReadFile(Home("proj/.git/config")), "[core]\n");
+  std::vector<std::string> targets;
+  for (const Denial& denial : denials_) targets.push_back(denial.target);
+  EXPECT_NE(std::find(targets.begin(), targets.end(), ".git/hooks/pre-commit"), targets.end());
+  EXPECT_NE(std::find(targets.begin(), targets.end(), ".git/config"), targets.end());
+}
+
+TEST_F(RunCommand, AsksNothingSpecialOfAnOrdinaryCommand) {
+  Json::Value arguments(Json::objectValue);
+  arguments["command"] = "make test > build.log";
+  EXPECT_TRUE(MakeRunCommandTool(options_)->ApprovalNotes(arguments).empty());
 }
 
 }  // namespace

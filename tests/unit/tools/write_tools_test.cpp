@@ -245,5 +245,40 @@ TEST_F(EditFileTool, RefusesFilesAndResultsOverItsLimit) {
   EXPECT_NE(large.text.find("at most 24 bytes"), std::string::npos) << large.text;
 }
 
+// The approval form says, before the user answers, that a protected write will be refused; the
+// write is refused and reported all the same if the user allows it.
+TEST_F(WriteTools, SayBeforeApprovalThatAProtectedWriteWillBeRefusedAndRefuseIt) {
+  ASSERT_EQ(mkdir(Home("proj/.git").c_str(), 0700), 0);
+  ASSERT_EQ(mkdir(Home("proj/.git/hooks").c_str(), 0700), 0);
+  WriteFile(Home("proj/.git/config"), "[core]\n");
+  MakeTools();
+  Json::Value hook = Args({{"path", "proj/.git/hooks/pre-commit"}, {"content", "evil\n"}});
+  std::vector<std::string> notes = tools_.at("write_file")->ApprovalNotes(hook);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_TRUE(notes[0].starts_with("Hearth will refuse this whatever you answer: ")) << notes[0];
+  EXPECT_NE(notes[0].find("write-protected"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[0].find(Home("proj/.git/hooks/pre-commit")), std::string::npos) << notes[0];
+  Json::Value edit =
+      Args({{"path", "proj/.git/config"}, {"old_text", "[core]"}, {"new_text", "[core]\nx=1"}});
+  EXPECT_EQ(tools_.at("edit_file")->ApprovalNotes(edit).size(), 1u);
+  EXPECT_TRUE(tools_.at("write_file")
+                  ->ApprovalNotes(Args({{"path", "proj/a.txt"}, {"content", "x"}}))
+                  .empty());
+
+  ToolResult written = Call("write_file", hook);
+  EXPECT_TRUE(written.is_error);
+  EXPECT_TRUE(written.text.starts_with("denied: ")) << written.text;
+  ToolResult edited = Call("edit_file", edit);
+  EXPECT_TRUE(edited.is_error);
+  EXPECT_TRUE(edited.text.starts_with("denied: ")) << edited.text;
+  ASSERT_EQ(denials_.size(), 2u);
+  EXPECT_EQ(denials_[0].tool, "write_file");
+  EXPECT_EQ(denials_[0].target, "proj/.git/hooks/pre-commit");
+  EXPECT_NE(denials_[0].reason.find("write-protected"), std::string::npos);
+  EXPECT_EQ(denials_[1].tool, "edit_file");
+  EXPECT_EQ(access(Home("proj/.git/hooks/pre-commit").c_str(), F_OK), -1);
+  EXPECT_EQ(ReadFile(Home("proj/.git/config")), "[core]\n");
+}
+
 }  // namespace
 }  // namespace hearth::tools
