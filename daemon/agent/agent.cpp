@@ -2,6 +2,7 @@
 
 #include <json/json.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -38,10 +39,36 @@ Json::Value CallsToJson(const std::vector<llm::ToolCall>& calls) {
     Json::Value item;
     item["id"] = call.id;
     item["name"] = call.name;
-    item["arguments"] = call.arguments;
+    // A refused call's arguments were not kept; the history carries it to the model with an
+    // empty object, which every server accepts, next to the error that says why.
+    item["arguments"] = call.refused_argument_bytes > 0 ? "{}" : call.arguments;
+    if (call.refused_argument_bytes > 0) {
+      item["refused_argument_bytes"] = Json::UInt64(call.refused_argument_bytes);
+    }
     list.append(item);
   }
   return list;
+}
+
+std::string KiB(size_t bytes) { return std::to_string(bytes >> 10) + " KiB"; }
+
+// What the model reads when its call was too large to keep, so that it can try again smaller.
+std::string TooLargeForOneCall(const llm::ToolCall& call) {
+  return "error: the arguments of this call were " + std::to_string(call.refused_argument_bytes) +
+         " bytes, over the limit of " + std::to_string(llm::kMaxToolArgumentBytes) + " bytes (" +
+         KiB(llm::kMaxToolArgumentBytes) +
+         ") for one call, so they were not kept and nothing was run. Make smaller calls: write a "
+         "large file in parts (write_file with the first part, then edit_file to add each next "
+         "part after the end of the last), each call under " +
+         KiB(llm::kMaxToolArgumentBytes) + ".";
+}
+
+std::string TooLargeForOneAnswer(const llm::ToolCall& call) {
+  return "error: the calls of this answer had more arguments together than Hearth keeps for one "
+         "answer (" +
+         KiB(store::kMaxMessageBytes) + "), so this call's " +
+         std::to_string(call.refused_argument_bytes) +
+         " bytes were not kept and nothing was run. Make fewer or smaller calls at a time.";
 }
 
 // Writes a streaming answer to the store every `interval` while it grows, on a thread of its own:
@@ -320,7 +347,9 @@ std::vector<llm::ChatMessage> Agent::History(int64_t conversation_id, const Agen
   size_t first = messages->size();
   while (first > 0) {
     const store::Message& m = (*messages)[first - 1];
-    size_t cost = m.content.size() + m.meta.size();
+    // What the model is sent: a tool result's metadata repeats its call's arguments, which the
+    // model gets once, with the call.
+    size_t cost = m.content.size() + (m.role == "tool" ? 0 : m.meta.size());
     if (cost > budget && first != messages->size()) break;
     budget -= std::min(budget, cost);
     --first;
@@ -353,6 +382,35 @@ std::vector<llm::ChatMessage> Agent::History(int64_t conversation_id, const Agen
 }
 
 void Agent::Execute(Run& run) {
+  // The run's own thread: nothing may escape it (that would end the backend), and whatever ends
+  // the run, no message of it stays kStreaming: the page and the store both show it over.
+  try {
+    Answer(run);
+  } catch (const std::exception& e) {
+    AddMessage(run, "assistant",
+               std::string("The run stopped on an internal error (") + e.what() +
+                   "). What it did so far is kept; send a message to try again.",
+               store::MessageState::kError, "");
+  } catch (...) {
+    AddMessage(run, "assistant",
+               "The run stopped on an internal error. What it did so far is kept; send a "
+               "message to try again.",
+               store::MessageState::kError, "");
+  }
+  int64_t run_id;
+  {
+    std::lock_guard lock(mu_);
+    run_id = run.run_id;
+  }
+  if (run_id != 0) store_.SettleRunMessages(run.conversation_id, run_id);
+  // From here the run touches nothing of the agent's: Start may join it instead of refusing the
+  // next message while the end is being announced.
+  run.finishing.store(true);
+  observer_.RunEnded(run.conversation_id, run_id);
+  run.ended.store(true);
+}
+
+void Agent::Answer(Run& run) {
   AgentConfig config = config_();
   std::shared_ptr<const ToolBox> tools = tools_();
   if (!tools) tools = std::make_shared<ToolBox>();
@@ -400,16 +458,6 @@ void Agent::Execute(Run& run) {
       if (!step.ok()) break;
     }
   }
-  int64_t run_id;
-  {
-    std::lock_guard lock(mu_);
-    run_id = run.run_id;
-  }
-  // From here the run touches nothing of the agent's: Start may join it instead of refusing the
-  // next message while the end is being announced.
-  run.finishing.store(true);
-  observer_.RunEnded(run.conversation_id, run_id);
-  run.ended.store(true);
 }
 
 Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& provider,
@@ -429,9 +477,7 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   if (answer.id != 0) {
     saver.emplace(store_, answer, std::chrono::milliseconds(options_.save_interval_ms));
   }
-  llm::ReplyBuilder partial;
   auto on_event = [&](const llm::StreamEvent& event) {
-    partial.Add(event);
     if (event.kind != llm::StreamEvent::Kind::kContent) return;
     if (answer.content.size() + event.text.size() > store::kMaxMessageBytes) {
       run.cancel.Cancel();
@@ -461,19 +507,37 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
       calls[i].id = "call_" + std::to_string(answer.id) + "_" + std::to_string(i);
     }
   }
+  std::vector<std::string> refusals(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].refused_argument_bytes > 0) refusals[i] = TooLargeForOneCall(calls[i]);
+  }
   answer.content = reply->content;
-  if (!calls.empty()) meta["tool_calls"] = CallsToJson(calls);
   if (reply->usage) {
     meta["prompt_tokens"] = Json::Int64(reply->usage->prompt_tokens);
     meta["completion_tokens"] = Json::Int64(reply->usage->completion_tokens);
   }
+  if (!calls.empty()) meta["tool_calls"] = CallsToJson(calls);
   answer.meta = ToJson(meta);
+  // The stored answer holds its calls. Calls each under their bound can still pass the store's
+  // together (or once escaped as JSON): the largest are refused until the rest fit, so the
+  // answer is saved and every call gets its result.
+  while (answer.meta.size() > store::kMaxMessageBytes) {
+    auto largest = std::max_element(calls.begin(), calls.end(), [](const auto& a, const auto& b) {
+      return a.arguments.size() < b.arguments.size();
+    });
+    if (largest == calls.end() || largest->arguments.empty()) break;
+    largest->refused_argument_bytes = largest->arguments.size();
+    largest->arguments.clear();
+    refusals[largest - calls.begin()] = TooLargeForOneAnswer(*largest);
+    meta["tool_calls"] = CallsToJson(calls);
+    answer.meta = ToJson(meta);
+  }
   answer.state = store::MessageState::kDone;
   Save(run, answer);
 
-  for (const llm::ToolCall& call : calls) {
+  for (size_t i = 0; i < calls.size(); ++i) {
     if (run.cancel.cancelled()) break;
-    RunTool(run, tools, call);
+    RunTool(run, tools, calls[i], refusals[i]);
   }
   again = !calls.empty() && !run.cancel.cancelled();
   return Status::Ok();
@@ -502,7 +566,8 @@ std::string UnknownArgument(const llm::ToolSchema& schema, const Json::Value& ar
 
 }  // namespace
 
-store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call) {
+store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call,
+                              std::string_view refusal) {
   Json::Value meta(Json::objectValue);
   meta["tool_call_id"] = call.id;
   meta["name"] = call.name;
@@ -519,6 +584,20 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
     Save(run, message);
     return message;
   };
+
+  if (!refusal.empty()) {
+    meta["refused_argument_bytes"] = Json::UInt64(call.refused_argument_bytes);
+    store::Message message =
+        AddMessage(run, "tool", "", store::MessageState::kStreaming, ToJson(meta));
+    store_.AddAuditEntry(
+        {.id = 0,
+         .at_ms = clock_.NowMs(),
+         .conversation_id = run.conversation_id,
+         .tool = call.name,
+         .target = std::to_string(call.refused_argument_bytes) + " bytes of arguments",
+         .reason = "arguments too large to keep"});
+    return finish(message, true, std::string(refusal));
+  }
 
   if (tool == nullptr) {
     store::Message message =

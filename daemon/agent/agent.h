@@ -97,10 +97,14 @@ class Agent {
 
  private:
   struct Run;
-  void Execute(Run& run);
+  void Execute(Run& run);  // the run's thread: Answer, then settles and announces the end
+  void Answer(Run& run);
   Status Step(Run& run, const AgentConfig& config, const ProviderConfig& provider,
               const std::string& model, const ToolBox& tools, bool& again);
-  store::Message RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call);
+  // Runs `call` and stores its result; a non-empty `refusal` is the result instead (the call is
+  // not run).
+  store::Message RunTool(Run& run, const ToolBox& tools, const llm::ToolCall& call,
+                         std::string_view refusal);
   std::optional<Decision> AwaitDecision(Run& run, int64_t message_id);
   void Publish(Run& run, const store::Message& message);
   store::Message AddMessage(Run& run, std::string_view role, std::string_view content,

@@ -1,6 +1,7 @@
 // llm: chat with local models over the OpenAI-compatible and Ollama wire formats.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,9 +16,13 @@ namespace hearth::llm {
 enum class Wire { kOpenAi, kOllama };
 
 struct ToolCall {
-  std::string id;         // may be empty when the server sends none; the agent then makes one up
+  std::string id;  // may be empty when the server sends none; the agent then makes one up
   std::string name;
   std::string arguments;  // JSON text exactly as the model produced it (it may not parse)
+  // Nonzero when the model's arguments were longer than kMaxToolArgumentBytes (llm/
+  // stream_parser.h): how many bytes they were. They were not kept (`arguments` is empty), so
+  // the call cannot run; the model is told why.
+  size_t refused_argument_bytes = 0;
 };
 
 struct ChatMessage {

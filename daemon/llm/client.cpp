@@ -289,8 +289,15 @@ Result<ChatReply> ChatOnce(const Endpoint& endpoint, const ChatRequest& request,
     if (!status.ok()) return status.status();
     if (*status >= 300) return HttpError(*status, transfer.error_body());
     Result<ChatReply> reply = ParseChatResponse(endpoint.wire, whole);
-    if (reply.ok()) ReplayAsEvents(*reply, on_event);
-    return reply;
+    if (!reply.ok()) return reply;
+    // Through a builder, so a whole answer meets the same bound on a call's arguments as a
+    // streamed one.
+    ReplyBuilder builder;
+    ReplayAsEvents(*reply, [&](const StreamEvent& event) {
+      builder.Add(event);
+      on_event(event);
+    });
+    return std::move(builder).TakeReply();
   }
 
   std::unique_ptr<StreamParser> parser = MakeStreamParser(endpoint.wire);

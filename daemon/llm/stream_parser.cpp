@@ -398,6 +398,14 @@ class NdjsonParser final : public LineParser {
   int next_call_ = 0;
 };
 
+// A tool name as kept: at most kMaxToolNameBytes, cut at a character boundary and marked.
+std::string CutName(std::string_view name) {
+  if (name.size() <= kMaxToolNameBytes) return std::string(name);
+  size_t cut = kMaxToolNameBytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(name.substr(0, cut)) + "…";
+}
+
 }  // namespace
 
 std::unique_ptr<StreamParser> MakeStreamParser(Wire wire) {
@@ -419,9 +427,16 @@ void ReplyBuilder::Add(const StreamEvent& event) {
         slot = slots_.end() - 1;
       }
       ToolCall& call = reply_.tool_calls[slot->second];
-      if (call.id.empty()) call.id = event.tool_id;
-      if (call.name.empty()) call.name = event.tool_name;
-      call.arguments += event.tool_arguments;
+      if (call.id.empty() && event.tool_id.size() <= kMaxToolNameBytes) call.id = event.tool_id;
+      if (call.name.empty()) call.name = CutName(event.tool_name);
+      if (call.refused_argument_bytes > 0) {
+        call.refused_argument_bytes += event.tool_arguments.size();
+      } else if (call.arguments.size() + event.tool_arguments.size() > kMaxToolArgumentBytes) {
+        call.refused_argument_bytes = call.arguments.size() + event.tool_arguments.size();
+        std::string().swap(call.arguments);  // let the memory go, not only the text
+      } else {
+        call.arguments += event.tool_arguments;
+      }
       return;
     }
     case StreamEvent::Kind::kDone:

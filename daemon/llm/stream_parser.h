@@ -15,6 +15,16 @@ namespace hearth::llm {
 // server that is not an LLM server cannot make Hearth buffer without bound. The caller bounds
 // the total size and duration of a stream.
 inline constexpr size_t kMaxStreamLineBytes = 4 << 20;
+// The arguments of one tool call are kept up to this size; a call whose arguments grow past it
+// is refused (ToolCall::refused_argument_bytes) and the rest of the answer read on. Hearth keeps
+// every call it runs in the store, whose rows hold 256 KiB, and sends it back to the model with
+// the history, whose budget is 200 KiB: a bigger call could be neither, so a large file is
+// written in parts (write_file, then edit_file). Bounding each call, not the stream, also keeps
+// the memory of an answer with many calls bounded.
+inline constexpr size_t kMaxToolArgumentBytes = 128 << 10;
+// A tool call's id and name are kept up to this size: a longer id is dropped (the agent makes one
+// up), a longer name cut (no tool has one).
+inline constexpr size_t kMaxToolNameBytes = 256;
 // Tool calls are numbered 0..kMaxToolCalls-1 in one answer; a higher number ends with kError.
 inline constexpr int kMaxToolCalls = 128;
 
@@ -47,7 +57,9 @@ std::unique_ptr<StreamParser> MakeStreamParser(Wire wire);
 // Accumulates a stream's events into a ChatReply: content deltas are concatenated; tool-call
 // pieces are merged by their index (arguments concatenated; the first non-empty id and name
 // kept), in the order the calls first appeared; kDone sets the finish reason and usage. kError
-// is the caller's business and is ignored here. Not thread-safe.
+// is the caller's business and is ignored here. A call's arguments are kept up to
+// kMaxToolArgumentBytes: past that they are let go and only counted (refused_argument_bytes),
+// so the builder's memory stays bounded whatever the server sends. Not thread-safe.
 class ReplyBuilder {
  public:
   void Add(const StreamEvent& event);

@@ -26,6 +26,7 @@ enum class Store::Query : int {
   kInsertMessage,
   kUpdateMessage,
   kSettleInterrupted,
+  kSettleRun,
   kSetAgentOptions,
   kGetMessage,
   kListMessages,
@@ -89,6 +90,9 @@ struct Store::Statements {
        "UPDATE messages SET content = ?2, state = ?3, meta = ?4 WHERE id = ?1"},
       {Query::kSettleInterrupted,
        "UPDATE messages SET state = 'partial' WHERE state = 'streaming'"},
+      {Query::kSettleRun,
+       "UPDATE messages SET state = 'partial'"
+       " WHERE conversation_id = ?1 AND id >= ?2 AND state = 'streaming'"},
       {Query::kSetAgentOptions, "UPDATE conversations SET agent_options = ?2 WHERE id = ?1"},
       {Query::kGetMessage, "SELECT " HEARTH_MESSAGE_COLUMNS " FROM messages WHERE id = ?1"},
       {Query::kListMessages,
@@ -485,6 +489,14 @@ Status Store::UpdateMessage(int64_t id, std::string_view content, MessageState s
 Result<int64_t> Store::SettleInterruptedMessages() {
   std::lock_guard lock(mu_);
   StatementScope settle = Use(Query::kSettleInterrupted);
+  if (Status status = settle->Run(); !status.ok()) return status;
+  return db_->Changes();
+}
+
+Result<int64_t> Store::SettleRunMessages(int64_t conversation_id, int64_t first_id) {
+  std::lock_guard lock(mu_);
+  StatementScope settle = Use(Query::kSettleRun);
+  settle->Bind(1, conversation_id).Bind(2, first_id);
   if (Status status = settle->Run(); !status.ok()) return status;
   return db_->Changes();
 }

@@ -149,6 +149,9 @@ class Store {
                        std::string_view meta);
   // At start-up: answers left kStreaming by a crash become kPartial. Returns how many.
   Result<int64_t> SettleInterruptedMessages();
+  // When a run ends: the conversation's messages from `first_id` on that are still kStreaming
+  // (their final save failed) become kPartial. Returns how many.
+  Result<int64_t> SettleRunMessages(int64_t conversation_id, int64_t first_id);
   Result<Message> GetMessage(int64_t id);
   // The `limit` messages just before message id `before_id` (or the newest when nullopt),
   // returned oldest first, ready to render.

@@ -191,6 +191,7 @@ struct ToolMeta {
   bool denied = false;
   bool awaiting_approval = false;
   std::vector<std::string> approval_notes;
+  uint64_t refused_argument_bytes = 0;  // the call was too large to keep, and not run
 };
 
 ToolMeta ReadToolMeta(std::string_view meta) {
@@ -204,6 +205,9 @@ ToolMeta ReadToolMeta(std::string_view meta) {
   out.awaiting_approval = value.get("awaiting_approval", false).asBool();
   for (const Json::Value& note : value["approval_notes"]) {
     if (note.isString()) out.approval_notes.push_back(note.asString());
+  }
+  if (const Json::Value& refused = value["refused_argument_bytes"]; refused.isUInt64()) {
+    out.refused_argument_bytes = refused.asUInt64();
   }
   return out;
 }
@@ -307,6 +311,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     ToolMeta tool = ReadToolMeta(m.meta);
     std::string status = tool.awaiting_approval                       ? "waiting for your approval"
                          : m.state == store::MessageState::kStreaming ? "running…"
+                         : tool.refused_argument_bytes > 0            ? "refused: too large"
                          : tool.denied                                ? "denied"
                          : tool.is_error                              ? "failed"
                                                                       : "done";
@@ -327,12 +332,16 @@ Html Views::Message(const store::Message& m, size_t stable) const {
                                    {"notes", notes}});
     }
     std::string state(StateClass(m.state));
-    if (tool.denied) state += " denied";
+    if (tool.denied || tool.refused_argument_bytes > 0) state += " denied";
+    std::string args =
+        tool.refused_argument_bytes > 0
+            ? "(" + std::to_string(tool.refused_argument_bytes) + " bytes of arguments, not kept)"
+            : tool.arguments;
     Get("tool_call")
         .RenderTo(out.html, {{"id", id},
                              {"state", state},
                              {"name", tool.name},
-                             {"args", tool.arguments},
+                             {"args", args},
                              {"status", status},
                              {"output", m.content},
                              {"approval", approval}});

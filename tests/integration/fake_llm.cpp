@@ -198,6 +198,75 @@ std::string SseToolCalls(const std::string& model, const std::vector<FakeToolCal
   return out;
 }
 
+std::string SseStreamedToolCalls(const std::string& model, const std::vector<FakeToolCall>& calls,
+                                 size_t piece_bytes) {
+  std::string out = RoleChunk(model);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    Json::Value call;
+    call["index"] = static_cast<Json::UInt>(i);
+    call["id"] = calls[i].id;
+    call["type"] = "function";
+    call["function"]["name"] = calls[i].name;
+    call["function"]["arguments"] = "";
+    Json::Value delta;
+    delta["tool_calls"].append(call);
+    out += Chunk(model, delta, nullptr);
+    std::string arguments = ToJson(calls[i].arguments);
+    for (size_t at = 0; at < arguments.size(); at += piece_bytes) {
+      Json::Value piece;
+      piece["index"] = static_cast<Json::UInt>(i);
+      piece["function"]["arguments"] = arguments.substr(at, piece_bytes);
+      Json::Value more;
+      more["tool_calls"].append(piece);
+      out += Chunk(model, more, nullptr);
+    }
+  }
+  out += Chunk(model, Json::Value(Json::objectValue), "tool_calls");
+  out += "data: [DONE]\n\n";
+  return out;
+}
+
+namespace {
+
+std::string NdjsonLine(const std::string& model, const Json::Value& message, bool done) {
+  Json::Value line;
+  line["model"] = model;
+  line["created_at"] = "2025-01-01T12:00:00.000000Z";
+  line["message"] = message;
+  line["done"] = done;
+  if (done) line["done_reason"] = "stop";
+  return ToJson(line) + "\n";
+}
+
+}  // namespace
+
+std::string NdjsonToolCalls(const std::string& model, const std::vector<FakeToolCall>& calls) {
+  std::string out;
+  for (const FakeToolCall& fake : calls) {
+    Json::Value call;
+    call["function"]["name"] = fake.name;
+    call["function"]["arguments"] = fake.arguments;
+    Json::Value message;
+    message["role"] = "assistant";
+    message["content"] = "";
+    message["tool_calls"].append(call);
+    out += NdjsonLine(model, message, false);
+  }
+  Json::Value last;
+  last["role"] = "assistant";
+  last["content"] = "";
+  return out + NdjsonLine(model, last, true);
+}
+
+std::string NdjsonAnswer(const std::string& model, const std::string& text) {
+  Json::Value message;
+  message["role"] = "assistant";
+  message["content"] = text;
+  std::string out = NdjsonLine(model, message, false);
+  message["content"] = "";
+  return out + NdjsonLine(model, message, true);
+}
+
 std::string SseAnswer(const std::string& model, const std::string& text) {
   std::string out = RoleChunk(model);
   Json::Value delta;

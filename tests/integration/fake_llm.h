@@ -70,6 +70,13 @@ struct FakeToolCall {
 std::string SseToolCalls(const std::string& model, const std::vector<FakeToolCall>& calls);
 // An answer of plain text.
 std::string SseAnswer(const std::string& model, const std::string& text);
+// An answer that calls `calls` the way servers stream them: each call's id and name in a chunk,
+// then its arguments' JSON text in pieces of `piece_bytes`, a chunk each.
+std::string SseStreamedToolCalls(const std::string& model, const std::vector<FakeToolCall>& calls,
+                                 size_t piece_bytes);
+// The same in Ollama's NDJSON: each call whole (arguments as an object) on a line of its own.
+std::string NdjsonToolCalls(const std::string& model, const std::vector<FakeToolCall>& calls);
+std::string NdjsonAnswer(const std::string& model, const std::string& text);
 
 // The messages of a recorded chat request's body.
 const Json::Value& RequestMessages(const Json::Value& request);

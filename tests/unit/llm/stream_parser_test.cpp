@@ -495,5 +495,114 @@ TEST(ReplyBuilder, KeepsTheFirstNonEmptyIdAndNameAndConcatenatesArguments) {
   EXPECT_EQ(reply.usage->completion_tokens, 6);
 }
 
+// --- A call whose arguments are too large ---------------------------------------------------
+
+// The arguments of a write_file call of `content_bytes` bytes, as the model writes them.
+std::string WriteArguments(size_t content_bytes) {
+  return "{\"path\":\"big.txt\",\"content\":\"" + std::string(content_bytes, 'x') + "\"}";
+}
+
+// `text` as a JSON string literal (it holds only quotes and printable ASCII here).
+std::string Quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// What llama-server sends for a big call followed by a small one: the big call's arguments a
+// few hundred bytes per chunk, as servers stream them, then the second call whole.
+std::string SseBigCallThenSmallCall(size_t content_bytes) {
+  std::string body = SseChunk(R"({"role":"assistant","content":null})");
+  body += SseChunk(
+      R"({"tool_calls":[{"index":0,"id":"call_big","type":"function","function":{"name":"write_file","arguments":""}}]})");
+  std::string arguments = WriteArguments(content_bytes);
+  for (size_t at = 0; at < arguments.size(); at += 256) {
+    body += SseChunk(R"({"tool_calls":[{"index":0,"function":{"arguments":)" +
+                     Quoted(arguments.substr(at, 256)) + "}}]}");
+  }
+  body += SseChunk(
+      R"({"tool_calls":[{"index":1,"id":"call_small","type":"function","function":{"name":"list_dir","arguments":"{\"path\":\".\"}"}}]})");
+  body += SseChunk("{}", "\"tool_calls\"");
+  return body + "data: [DONE]\n\n";
+}
+
+TEST(AToolCallTooLarge, IsRefusedWithItsSizeAndTheCallsAfterItAreKept) {
+  const size_t big = WriteArguments(300 * 1000).size();
+  std::vector<StreamEvent> events = FeedWhole(Wire::kOpenAi, SseBigCallThenSmallCall(300 * 1000));
+  ExpectEndsWith(events, Kind::kDone);
+  ChatReply reply = Build(events);
+  ASSERT_EQ(reply.tool_calls.size(), 2u);
+  EXPECT_EQ(reply.tool_calls[0].id, "call_big");
+  EXPECT_EQ(reply.tool_calls[0].name, "write_file");
+  EXPECT_EQ(reply.tool_calls[0].arguments, "");
+  EXPECT_EQ(reply.tool_calls[0].refused_argument_bytes, big);
+  EXPECT_EQ(reply.tool_calls[1].id, "call_small");
+  EXPECT_EQ(reply.tool_calls[1].arguments, "{\"path\":\".\"}");
+  EXPECT_EQ(reply.tool_calls[1].refused_argument_bytes, 0u);
+  EXPECT_EQ(reply.finish_reason, "tool_calls");
+}
+
+TEST(AToolCallTooLarge, FromOllamaInOneLineIsRefusedToo) {
+  std::string body =
+      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"write_file","arguments":{"path":"big.txt","content":")" +
+      std::string(300 * 1000, 'x') + R"("}}}]},"done":false})" + "\n" +
+      R"({"message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"list_dir","arguments":{"path":"."}}}]},"done":false})" +
+      "\n" + R"({"message":{"role":"assistant","content":""},"done":true})" + "\n";
+  std::vector<StreamEvent> events = FeedWhole(Wire::kOllama, body);
+  ExpectEndsWith(events, Kind::kDone);
+  ChatReply reply = Build(events);
+  ASSERT_EQ(reply.tool_calls.size(), 2u);
+  EXPECT_EQ(reply.tool_calls[0].name, "write_file");
+  EXPECT_EQ(reply.tool_calls[0].arguments, "");
+  EXPECT_EQ(reply.tool_calls[0].refused_argument_bytes, WriteArguments(300 * 1000).size());
+  EXPECT_EQ(reply.tool_calls[1].name, "list_dir");
+  EXPECT_EQ(reply.tool_calls[1].arguments, "{\"path\":\".\"}");
+}
+
+StreamEvent ArgumentPiece(int index, std::string arguments) {
+  StreamEvent e;
+  e.kind = Kind::kToolCallDelta;
+  e.tool_index = index;
+  e.tool_arguments = std::move(arguments);
+  return e;
+}
+
+TEST(AToolCallTooLarge, IsKeptUpToTheLimitExactly) {
+  ReplyBuilder builder;
+  builder.Add(ArgumentPiece(0, std::string(kMaxToolArgumentBytes - 1, 'a')));
+  builder.Add(ArgumentPiece(0, "b"));
+  EXPECT_EQ(builder.reply().tool_calls[0].arguments.size(), kMaxToolArgumentBytes);
+  EXPECT_EQ(builder.reply().tool_calls[0].refused_argument_bytes, 0u);
+  builder.Add(ArgumentPiece(0, "c"));
+  EXPECT_EQ(builder.reply().tool_calls[0].refused_argument_bytes, kMaxToolArgumentBytes + 1);
+}
+
+TEST(AToolCallTooLarge, LetsItsMemoryGoAndOnlyCountsTheRest) {
+  ReplyBuilder builder;
+  builder.Add(ArgumentPiece(0, std::string(kMaxToolArgumentBytes, 'a')));
+  builder.Add(ArgumentPiece(0, std::string(1000, 'b')));
+  for (int i = 0; i < 1000; ++i) builder.Add(ArgumentPiece(0, std::string(1000, 'c')));
+  const ToolCall& call = builder.reply().tool_calls[0];
+  EXPECT_EQ(call.arguments.capacity(), std::string().capacity());
+  EXPECT_EQ(call.refused_argument_bytes, kMaxToolArgumentBytes + 1001 * 1000);
+}
+
+TEST(AToolCallTooLarge, IdIsDroppedAndNameCutWhenOverLong) {
+  ReplyBuilder builder;
+  StreamEvent e = ArgumentPiece(0, "{}");
+  e.tool_id = std::string(kMaxToolNameBytes + 1, 'i');
+  e.tool_name = std::string(kMaxToolNameBytes + 1, 'n');
+  builder.Add(e);
+  const ToolCall& call = builder.reply().tool_calls[0];
+  EXPECT_EQ(call.id, "");
+  EXPECT_LE(call.name.size(), kMaxToolNameBytes);
+  EXPECT_TRUE(call.name.starts_with("nnnn"));
+  EXPECT_TRUE(call.name.ends_with("…"));
+  EXPECT_EQ(call.arguments, "{}");
+}
+
 }  // namespace
 }  // namespace hearth::llm

@@ -75,6 +75,28 @@ TEST_F(AnAgentStore, MarksAnswersLeftStreamingByACrashAsPartial) {
   EXPECT_EQ(store_->GetMessage(done->id)->state, MessageState::kDone);
 }
 
+TEST_F(AnAgentStore, SettlesOnlyTheEndedRunsStreamingMessages) {
+  auto before = store_->AddMessage(conversation_, "assistant", "an older run's", 1,
+                                   MessageState::kStreaming, "");
+  auto first = store_->AddMessage(conversation_, "assistant", "the run's answer", 2,
+                                  MessageState::kStreaming, "");
+  auto tool = store_->AddMessage(conversation_, "tool", "", 3, MessageState::kStreaming, "{}");
+  auto done = store_->AddMessage(conversation_, "tool", "ok", 4, MessageState::kDone, "{}");
+  auto other = store_->CreateConversation("other", 5);
+  ASSERT_TRUE(other.ok());
+  auto elsewhere = store_->AddMessage(other->id, "assistant", "", 6, MessageState::kStreaming, "");
+
+  auto settled = store_->SettleRunMessages(conversation_, first->id);
+  ASSERT_TRUE(settled.ok());
+  EXPECT_EQ(*settled, 2);
+  EXPECT_EQ(store_->GetMessage(first->id)->state, MessageState::kPartial);
+  EXPECT_EQ(store_->GetMessage(first->id)->content, "the run's answer");
+  EXPECT_EQ(store_->GetMessage(tool->id)->state, MessageState::kPartial);
+  EXPECT_EQ(store_->GetMessage(done->id)->state, MessageState::kDone);
+  EXPECT_EQ(store_->GetMessage(before->id)->state, MessageState::kStreaming);
+  EXPECT_EQ(store_->GetMessage(elsewhere->id)->state, MessageState::kStreaming);
+}
+
 TEST_F(AnAgentStore, KeepsAConversationsAgentOptions) {
   ASSERT_TRUE(store_->SetAgentOptions(conversation_, R"({"model":"llama3"})").ok());
   EXPECT_EQ(store_->GetConversation(conversation_)->agent_options, R"({"model":"llama3"})");
