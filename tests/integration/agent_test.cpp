@@ -75,11 +75,11 @@ std::string OnlyItem(const std::string& html, const std::string& role) {
 // boundary can fall anywhere in an event, and must not hide what a test looks for.
 class LiveStream {
  public:
-  LiveStream(uint16_t port, const std::string& cookie, const std::string& conversation_id) {
+  LiveStream(uint16_t port, const std::string& host, const std::string& cookie,
+             const std::string& conversation_id) {
     fd_ = Connect(port);
     if (!fd_.valid()) return;
-    std::string request = "GET /c/" + conversation_id +
-                          "/live HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+    std::string request = "GET /c/" + conversation_id + "/live HTTP/1.1\r\nHost: " + host +
                           "\r\nAccept: text/event-stream\r\nCookie: " + cookie + "\r\n\r\n";
     if (send(fd_.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {
@@ -247,7 +247,7 @@ class AgentTest : public ::testing::Test {
     std::ofstream(Home("config/hearth/config.json")) << config.toStyledString();
     daemon_ = std::make_unique<Daemon>(dirs_);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    client_ = std::make_unique<Client>(daemon_->port());
+    client_ = std::make_unique<Client>(daemon_->port(), daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
   }
   // Stops the daemon, which must exit 0 (every run's answer saved), so its store can be read.
@@ -289,7 +289,8 @@ class AgentTest : public ::testing::Test {
     return client_->Post("/c/" + id + "/messages", "content=" + FormEncode(text));
   }
   std::unique_ptr<LiveStream> Follow(const std::string& id) {
-    auto live = std::make_unique<LiveStream>(daemon_->port(), client_->cookie(), id);
+    auto live =
+        std::make_unique<LiveStream>(daemon_->port(), client_->host(), client_->cookie(), id);
     EXPECT_EQ(live->status(), 200);
     return live;
   }
