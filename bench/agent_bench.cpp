@@ -958,13 +958,21 @@ class Hearthd {
       out.append(buf, static_cast<size_t>(n));
     }
     int status = Reap(pid, deadline);
-    std::string prefix = "http://127.0.0.1:" + std::to_string(port_);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out.starts_with(prefix + "/login?")) {
+    // http://h-….localhost:PORT/login?token=…: Hearth's own host name (auth/app_host.h).
+    std::string suffix = ".localhost:" + std::to_string(port_) + "/login?";
+    size_t at = out.find(suffix);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !out.starts_with("http://h-") ||
+        at == std::string::npos) {
       Die("hearthd --login-url failed (status " + std::to_string(status) + "): " + out);
     }
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out.substr(prefix.size());
+    size_t path = at + suffix.size() - std::string_view("/login?").size();
+    app_host_ =
+        out.substr(std::string_view("http://").size(), path - std::string_view("http://").size());
+    return out.substr(path);
   }
+  // "h-….localhost:PORT", known after the first LoginPath().
+  const std::string& app_host() const { return app_host_; }
 
   void Stop() {
     if (pid_ <= 0) return;
@@ -1008,6 +1016,7 @@ class Hearthd {
   std::vector<std::string> env_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::string app_host_;
   Fd log_;
   Fd wake_;
   std::thread log_thread_;
@@ -1070,6 +1079,7 @@ class Client {
  public:
   explicit Client(Hearthd& hearthd) : port_(hearthd.port()) {
     std::string path = hearthd.LoginPath();
+    host_ = hearthd.app_host();
     HttpResponse r = Exchange(
         port_, "GET " + path + " HTTP/1.1\r\nHost: " + Host() + "\r\nConnection: close\r\n\r\n",
         "GET /login");
@@ -1118,7 +1128,7 @@ class Client {
   uint16_t port() const { return port_; }
 
  private:
-  std::string Host() const { return "127.0.0.1:" + std::to_string(port_); }
+  const std::string& Host() const { return host_; }
   static std::string Conversation(int64_t id) { return "/c/" + std::to_string(id); }
   std::string Post(const std::string& path, const std::string& body) const {
     std::string r = "POST " + path + " HTTP/1.1\r\nHost: " + Host() + "\r\nCookie: " + cookie_ +
@@ -1129,6 +1139,7 @@ class Client {
   }
 
   uint16_t port_;
+  std::string host_;  // Hearth's own host name and port: the Host its pages answer to
   std::string cookie_;
 };
 

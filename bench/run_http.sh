@@ -79,7 +79,12 @@ done
 HEARTH=http://127.0.0.1:$HEARTH_PORT
 
 login_url=$("$HEARTHD" --login-url)
-[[ $login_url == "$HEARTH/login?token="* ]] || die "unexpected login URL: $login_url"
+# Pages answer only under Hearth's own host name; curl resolves .localhost itself, wrk does not
+# (glibc), so wrk connects to $HEARTH and names the host in a header.
+[[ $login_url =~ ^(http://(h-[0-9a-f]{40}\.localhost:$HEARTH_PORT))/login\?token= ]] ||
+  die "unexpected login URL: $login_url"
+APP=${BASH_REMATCH[1]}
+APP_HOST="Host: ${BASH_REMATCH[2]}"
 session=$(curl -sS --max-time 5 -o /dev/null -D - "$login_url" |
   tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: hearth_session=\([0-9a-f]*\);.*/\1/p')
 [[ -n $session ]] || die "the login URL did not set a hearth_session cookie"
@@ -89,14 +94,14 @@ COOKIE="Cookie: hearth_session=$session"
 # Two curl processes with keep-alive, each reading one transfer per `next` from a config file.
 curl_config_entry() {  # URL [DATA]
   printf 'url = "%s"\nrequest = "POST"\noutput = "/dev/null"\nheader = "HX-Request: true"\n' "$1"
-  printf 'header = "Origin: %s"\nheader = "%s"\n' "$HEARTH" "$COOKIE"
+  printf 'header = "Origin: %s"\nheader = "%s"\n' "$APP" "$COOKIE"
   if [[ $# -ge 2 ]]; then
     printf 'header = "Content-Type: application/x-www-form-urlencoded"\ndata = "%s"\n' "$2"
   fi
 }
 for ((i = 1; i <= CONVERSATIONS; i++)); do
   ((i > 1)) && echo next
-  curl_config_entry "$HEARTH/conversations"
+  curl_config_entry "$APP/conversations"
   echo 'write-out = "%{http_code} %header{hx-push-url}\n"'
 done >"$TMP/create.curl"
 curl -sS --max-time 60 -K "$TMP/create.curl" >"$TMP/created" || die "seeding conversations failed"
@@ -105,7 +110,7 @@ mapfile -t ids < <(sed -n 's|^200 /c/\([0-9][0-9]*\)$|\1|p' "$TMP/created")
   die "created ${#ids[@]} of $CONVERSATIONS conversations: $(grep -v '^200 /c/' "$TMP/created" | head -3)"
 for ((i = 0; i < CONVERSATIONS; i++)); do
   ((i > 0)) && echo next
-  curl_config_entry "$HEARTH/c/${ids[i]}/messages" \
+  curl_config_entry "$APP/c/${ids[i]}/messages" \
     "content=Benchmark+message+$((i + 1))%3A+what+should+I+cook+tonight%3F"
   echo 'write-out = "%{http_code}\n"'
 done >"$TMP/messages.curl"
@@ -126,8 +131,8 @@ fetch() {
   echo "${out#* }"
 }
 healthz_type=$(fetch /healthz "$WWW/healthz")
-asset_type=$(fetch "/assets/$ASSET" "$WWW/assets/$ASSET" -H "$COOKIE")
-fragment_type=$(fetch /conversations "$WWW/conversations" -H "HX-Request: true" -H "$COOKIE")
+asset_type=$(fetch "/assets/$ASSET" "$WWW/assets/$ASSET" -H "$APP_HOST" -H "$COOKIE")
+fragment_type=$(fetch /conversations "$WWW/conversations" -H "$APP_HOST" -H "HX-Request: true" -H "$COOKIE")
 ASSET_BYTES=$(stat -c %s "$WWW/assets/$ASSET")
 FRAGMENT_BYTES=$(stat -c %s "$WWW/conversations")
 FRAGMENT_ITEMS=$(grep -o 'class="conversation-item"' "$WWW/conversations" | wc -l || true)
@@ -260,9 +265,9 @@ echo "hearthd $HEARTH (pid $HEARTHD_PID) vs nginx $NGINX_URL (pid $NGINX_PID): $
 for c in "${CASES[@]}"; do
   headers=()
   case $c in
-    fresh) headers=("Connection: close") ;;
-    asset) headers=("$COOKIE") ;;
-    fragment) headers=("$COOKIE" "HX-Request: true") ;;
+    fresh) headers=("$APP_HOST" "Connection: close") ;;
+    asset) headers=("$APP_HOST" "$COOKIE") ;;
+    fragment) headers=("$APP_HOST" "$COOKIE" "HX-Request: true") ;;
   esac
   for load in "${LOADS[@]}"; do
     read -r threads conns <<<"$load"

@@ -143,7 +143,7 @@ for ((i = 0; i < DBUS_RUNS; i++)); do
   reply=$(bus call org.hearth.Hearth1 /org/hearth/Hearth1 org.hearth.Hearth1 LoginUrl) ||
     { tail -n 20 "$TMP/bus.log" >&2; die "LoginUrl failed: $reply"; }
   ms_since "$t0" >>"$TMP/activation"
-  [[ $reply =~ ^s\ \"(http://127\.0\.0\.1:([0-9]+)/login\?token=[0-9a-f-]+)\"$ ]] ||
+  [[ $reply =~ ^s\ \"(http://h-[0-9a-f]{40}\.localhost:([0-9]+)/login\?token=[0-9a-f-]+)\"$ ]] ||
     die "unexpected LoginUrl answer: $reply"
   port=${BASH_REMATCH[2]}
   # The URL comes before the backend serves; a client connecting now waits in the accept queue.

@@ -38,14 +38,12 @@ Result<std::string> Authenticator::IssueLoginToken(int64_t ttl_ms) {
   return token;
 }
 
-Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
-                                                   std::string_view user_agent) {
+Status Authenticator::ConsumeLoginToken(std::string_view token, int64_t now) {
   static const Status kRefused = Status::PermissionDenied(
       "this login link is invalid, expired or already used; ask for a new one with "
       "`hearthd --login-url` or by opening Hearth again");
   auto parsed = Uuid7::Parse(token);
   if (!parsed) return kRefused;
-  int64_t now = clock_.NowMs();
   // The canonical form is hashed, so upper- and lowercase spellings are the same token.
   std::string digest = Sha256Hex(parsed->ToString());
   auto consumed = store_.ConsumeLoginToken(digest, now);
@@ -55,6 +53,20 @@ Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
     if (!consumed.ok()) return consumed.status();
   }
   if (!*consumed) return kRefused;
+  return Status::Ok();
+}
+
+Result<std::string> Authenticator::ExchangeLoginToken(std::string_view token, int64_t ttl_ms) {
+  Status consumed = ConsumeLoginToken(token, clock_.NowMs());
+  if (!consumed.ok()) return consumed;
+  return IssueLoginToken(ttl_ms);
+}
+
+Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
+                                                   std::string_view user_agent) {
+  int64_t now = clock_.NowMs();
+  Status consumed = ConsumeLoginToken(token, now);
+  if (!consumed.ok()) return consumed;
 
   NewSession session;
   session.cookie_value = RandomHex(kCookieBytes);

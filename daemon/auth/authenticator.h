@@ -69,6 +69,11 @@ class Authenticator {
   // learn which.
   Result<NewSession> RedeemLoginToken(std::string_view token, std::string_view user_agent);
 
+  // Uses up `token` and answers a fresh one valid for `ttl_ms` (clamped as IssueLoginToken does),
+  // for a login link followed on an address whose cookies Hearth does not want (see
+  // web/app.h). Fails as RedeemLoginToken does.
+  Result<std::string> ExchangeLoginToken(std::string_view token, int64_t ttl_ms);
+
   // The session for a cookie value, or nullopt when there is none or it has expired (idle or
   // absolute). Refreshes last_seen at most every touch_interval_ms.
   Result<std::optional<SessionInfo>> Authenticate(std::string_view cookie_value);
@@ -82,6 +87,9 @@ class Authenticator {
   const AuthOptions& options() const { return options_; }
 
  private:
+  // Uses up a login token, from the store or the drop. PermissionDenied as RedeemLoginToken says.
+  Status ConsumeLoginToken(std::string_view token, int64_t now);
+
   struct CachedSession {
     std::string csrf_token;
     int64_t last_seen_ms = 0;

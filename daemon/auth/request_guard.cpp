@@ -36,23 +36,28 @@ std::string MediaType(std::string_view content_type) {
 
 }  // namespace
 
-bool IsAllowedHost(std::string_view host, uint16_t port) { return IsLoopbackAuthority(host, port); }
+bool IsLoopbackHost(std::string_view host, uint16_t port) {
+  return IsLoopbackAuthority(host, port);
+}
 
-bool IsSameOrigin(std::string_view origin, uint16_t port) {
-  constexpr std::string_view kScheme = "http://";
-  if (origin.substr(0, kScheme.size()) != kScheme) return false;
-  return IsLoopbackAuthority(origin.substr(kScheme.size()), port);
+bool IsAppHost(std::string_view host, std::string_view app_authority) {
+  return !app_authority.empty() && EqualsIgnoreCase(host, app_authority);
+}
+
+bool IsSameOrigin(std::string_view origin, std::string_view app_origin) {
+  // Browsers serialise an origin in lower case, so this need not ignore case.
+  return !app_origin.empty() && origin == app_origin;
 }
 
 bool IsStateChanging(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-Status CheckStateChange(const http::Request& request, uint16_t port, std::string_view session_csrf,
-                        std::string_view form_csrf) {
+Status CheckStateChange(const http::Request& request, std::string_view app_origin,
+                        std::string_view session_csrf, std::string_view form_csrf) {
   const auto& h = request.headers;
   if (!h.origin.empty()) {
-    if (!IsSameOrigin(h.origin, port)) {
+    if (!IsSameOrigin(h.origin, app_origin)) {
       return Status::PermissionDenied("cross-origin request refused (Origin: " + h.origin + ")");
     }
   } else if (h.sec_fetch_site != "same-origin") {

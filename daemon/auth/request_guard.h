@@ -13,12 +13,18 @@ namespace hearth::auth {
 // Hearth listens on loopback, which every web page can reach through the user's browser. These
 // checks are what keeps such pages out; each returns PermissionDenied with a reason to show.
 
-// Host must name the loopback address with the bound port (127.0.0.1:PORT, localhost:PORT,
-// [::1]:PORT). Anything else is a DNS-rebinding attempt or a misdirected request.
-bool IsAllowedHost(std::string_view host, uint16_t port);
+// Host names the loopback address with the bound port (127.0.0.1:PORT, localhost:PORT,
+// [::1]:PORT). Only /healthz and /login answer there: the pages and the session cookie live under
+// Hearth's own host name (app_host.h), which a cookie set for 127.0.0.1 never reaches.
+bool IsLoopbackHost(std::string_view host, uint16_t port);
 
-// The exact origins of Hearth's own pages.
-bool IsSameOrigin(std::string_view origin, uint16_t port);
+// Host is `app_authority` ("h-….localhost:PORT"), compared without regard to case as DNS does.
+// Anything that is neither this nor a loopback host is a DNS-rebinding attempt or a misdirected
+// request.
+bool IsAppHost(std::string_view host, std::string_view app_authority);
+
+// The origin is exactly `app_origin` ("http://h-….localhost:PORT"), the origin of Hearth's pages.
+bool IsSameOrigin(std::string_view origin, std::string_view app_origin);
 
 // GET, HEAD and OPTIONS are safe; everything else changes state.
 bool IsStateChanging(std::string_view method);
@@ -27,7 +33,7 @@ bool IsStateChanging(std::string_view method);
 // say same-origin); the request must come from htmx (HX-Request, which a cross-site page cannot
 // send without a CORS preflight we never grant) or carry the session's CSRF token (header
 // X-CSRF-Token or form field `csrf`); and a body must be a form, never text/plain.
-Status CheckStateChange(const http::Request& request, uint16_t port, std::string_view session_csrf,
-                        std::string_view form_csrf);
+Status CheckStateChange(const http::Request& request, std::string_view app_origin,
+                        std::string_view session_csrf, std::string_view form_csrf);
 
 }  // namespace hearth::auth

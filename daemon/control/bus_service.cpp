@@ -3,9 +3,10 @@
 #include <exception>
 #include <utility>
 
-#include "sandbox/landlock.h"
+#include "auth/app_host.h"
 #include "auth/authenticator.h"
 #include "base/log.h"
+#include "sandbox/landlock.h"
 
 namespace hearth::control {
 namespace {
@@ -49,7 +50,11 @@ void ReplyError(const std::shared_ptr<sdbus::Result<T...>>& result, const sdbus:
   }
 }
 
-std::string Url(uint16_t port) { return "http://127.0.0.1:" + std::to_string(port) + "/"; }
+// Hearth's pages, under its own host name: never 127.0.0.1, whose cookies every local server
+// receives (auth/app_host.h).
+std::string Url(const std::string& app_host, uint16_t port) {
+  return auth::AppOrigin(app_host, port) + "/";
+}
 
 }  // namespace
 
@@ -68,11 +73,12 @@ sdbus::Error ToBusError(const Status& status) {
 }
 
 BusService::BusService(sdbus::IConnection& connection, supervisor::Supervisor& supervisor,
-                       auth::TokenDrop& tokens, const Clock& clock)
+                       auth::TokenDrop& tokens, const Clock& clock, std::string app_host)
     : AdaptorInterfaces(connection, kObjectPath),
       supervisor_(supervisor),
       tokens_(tokens),
-      clock_(clock) {
+      clock_(clock),
+      app_host_(std::move(app_host)) {
   registerAdaptor();
 }
 
@@ -104,14 +110,15 @@ std::map<std::string, sdbus::Variant> BusService::Supervise() {
     status["state"] = std::string(supervisor::StateName(s.state));
     status["backend_pid"] = static_cast<uint32_t>(s.backend_pid);
     status["port"] = s.port;
-    status["url"] = Url(s.port);
+    status["url"] = Url(app_host_, s.port);
     status["uptime_ms"] = static_cast<uint64_t>(s.backend_uptime_ms);
     status["supervisor_uptime_ms"] = static_cast<uint64_t>(s.supervisor_uptime_ms);
     status["restarts"] = s.restarts;
     status["last_exit_reason"] = s.last_exit_reason;
     status["last_probe_latency_us"] = static_cast<uint64_t>(s.last_probe_latency_us);
     status["version"] = std::string(HEARTH_VERSION);
-    // Said plainly, as in the settings page: without Landlock, commands and MCP servers are refused.
+    // Said plainly, as in the settings page: without Landlock, commands and MCP servers are
+    // refused.
     status["sandbox"] = sandbox::LandlockSummary();
     return status;
   });
@@ -198,7 +205,7 @@ std::string BusService::LoginUrl() {
     auto token = auth::Authenticator::IssueDroppedLoginToken(tokens_, clock_.NowMs(),
                                                              int64_t{kDefaultTtlSeconds} * 1000);
     if (!token.ok()) throw ToBusError(token.status());
-    return Url(supervisor_.snapshot().port) + "login?token=" + *token;
+    return Url(app_host_, supervisor_.snapshot().port) + "login?token=" + *token;
   });
 }
 

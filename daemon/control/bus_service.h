@@ -28,7 +28,7 @@ class BusService final
     : public sdbus::AdaptorInterfaces<org::hearth::Hearth1_adaptor, sdbus::Properties_adaptor> {
  public:
   BusService(sdbus::IConnection& connection, supervisor::Supervisor& supervisor,
-             auth::TokenDrop& tokens, const Clock& clock);
+             auth::TokenDrop& tokens, const Clock& clock, std::string app_host);
   ~BusService();
 
   // Called by the supervisor's observer: signals and PropertiesChanged.
@@ -53,6 +53,7 @@ class BusService final
   supervisor::Supervisor& supervisor_;
   auth::TokenDrop& tokens_;
   const Clock& clock_;
+  std::string app_host_;  // the URLs handed out name it (auth/app_host.h)
 };
 
 // The D-Bus error for a failed Status: org.hearth.Hearth1.Error.{InvalidArgument, NotFound,

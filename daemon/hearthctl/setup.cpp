@@ -303,7 +303,7 @@ int RunSetup(const std::vector<std::string>& args) {
     }
     std::printf("Enabled hearth.socket: it listens now and at every login\n");
   }
-  std::printf("Hearth's address: http://127.0.0.1:%d/ (open it with `hearth`)\n", port);
+  std::printf("Hearth listens on 127.0.0.1:%d (open it with `hearth` or `hearthctl open`)\n", port);
   return 0;
 }
 

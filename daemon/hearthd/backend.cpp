@@ -22,6 +22,7 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "agent/settings.h"
+#include "auth/app_host.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -183,6 +184,9 @@ int RunBackend(int argc) {
   web::EventHub hub;
   web::AppOptions app_options;
   app_options.port = listener->port;
+  auto app_host = auth::LoadOrCreateAppHost(paths->host_file);
+  if (!app_host.ok()) return StartupFailed(app_host.status(), sv::kExitCannotStart);
+  app_options.app_host = *app_host;
   app_options.socket_from_systemd = std::getenv("HEARTH_SOCKET_FROM_SYSTEMD") != nullptr;
   app_options.started_ms = started_ms;
   web::App app(**store, authenticator, hub, clock, std::move(*views), app_options);

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <string>
 
+#include "auth/app_host.h"
 #include "base/paths.h"
 #include "hearthd/hearthd.h"
 
@@ -25,6 +26,7 @@ Result<Paths> ResolvePaths() {
   p.port_file = *runtime + "/port";
   p.lock_file = *runtime + "/hearthd.lock";
   p.token_dir = *runtime + "/login-tokens";
+  p.host_file = *data + "/host";
   return p;
 }
 
@@ -48,8 +50,12 @@ Result<UniqueFd> TerminationSignals() {
   return fd;
 }
 
-std::string LoginUrl(uint16_t port, const std::string& token) {
-  return "http://127.0.0.1:" + std::to_string(port) + "/login?token=" + token;
+std::string AppUrl(const std::string& app_host, uint16_t port) {
+  return auth::AppOrigin(app_host, port) + "/";
+}
+
+std::string LoginUrl(const std::string& app_host, uint16_t port, const std::string& token) {
+  return AppUrl(app_host, port) + "login?token=" + token;
 }
 
 }  // namespace hearth

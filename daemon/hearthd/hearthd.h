@@ -16,6 +16,7 @@ inline constexpr int kExitNotRunning = 3;
 
 struct Paths {
   std::string data_dir, runtime_dir, db, port_file, lock_file, token_dir;
+  std::string host_file;  // Hearth's own host name (auth/app_host.h)
 };
 
 Result<Paths> ResolvePaths();
@@ -27,6 +28,8 @@ Result<UniqueFd> TryLock(const std::string& path);
 // mask), ignores SIGPIPE, and returns a signalfd that reads the blocked ones.
 Result<UniqueFd> TerminationSignals();
 
-std::string LoginUrl(uint16_t port, const std::string& token);
+// http://APP_HOST:PORT/ and its login link: where the browser flow lives (auth/app_host.h).
+std::string AppUrl(const std::string& app_host, uint16_t port);
+std::string LoginUrl(const std::string& app_host, uint16_t port, const std::string& token);
 
 }  // namespace hearth

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/app_host.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
 #include "base/event_loop.h"
@@ -98,6 +99,11 @@ int PrintLoginUrl(int64_t ttl_seconds) {
                  paths->port_file.c_str());
     return kExitFailure;
   }
+  auto app_host = auth::LoadOrCreateAppHost(paths->host_file);
+  if (!app_host.ok()) {
+    std::fprintf(stderr, "hearthd: %s\n", app_host.status().message().c_str());
+    return kExitFailure;
+  }
   SystemClock clock;
   auth::TokenDrop drop(paths->token_dir);
   auto token = auth::Authenticator::IssueDroppedLoginToken(drop, clock.NowMs(), ttl_seconds * 1000);
@@ -105,7 +111,7 @@ int PrintLoginUrl(int64_t ttl_seconds) {
     std::fprintf(stderr, "hearthd: %s\n", token.status().message().c_str());
     return kExitFailure;
   }
-  std::printf("%s\n", LoginUrl(static_cast<uint16_t>(port), *token).c_str());
+  std::printf("%s\n", LoginUrl(*app_host, static_cast<uint16_t>(port), *token).c_str());
   return std::fflush(stdout) == 0 ? 0 : kExitFailure;
 }
 
@@ -126,9 +132,13 @@ struct DaemonOptions {
 // D-Bus signals.
 class Reporter final : public sv::Supervisor::Observer {
  public:
-  Reporter(const DaemonOptions& options, const std::string& url, bool from_systemd,
-           const Paths& paths)
-      : options_(options), url_(url), from_systemd_(from_systemd), paths_(paths) {}
+  Reporter(const DaemonOptions& options, const std::string& url, const std::string& app_url,
+           bool from_systemd, const Paths& paths)
+      : options_(options),
+        url_(url),
+        app_url_(app_url),
+        from_systemd_(from_systemd),
+        paths_(paths) {}
 
   void set_bus(control::BusService* bus) { bus_ = bus; }
   bool announced() const { return announced_; }
@@ -169,7 +179,7 @@ class Reporter final : public sv::Supervisor::Observer {
       LogWarning("could not mint a login URL: " + token.status().message());
       return;
     }
-    std::string login = url_ + "login?token=" + *token;
+    std::string login = app_url_ + "login?token=" + *token;
     if (options_.print_login_url) {
       std::printf("%s\n", login.c_str());
       std::fflush(stdout);
@@ -178,7 +188,8 @@ class Reporter final : public sv::Supervisor::Observer {
   }
 
   const DaemonOptions& options_;
-  std::string url_;
+  std::string url_;      // the listening address, for logs and STATUS=
+  std::string app_url_;  // where the browser goes (auth/app_host.h)
   bool from_systemd_;
   const Paths& paths_;
   control::BusService* bus_ = nullptr;
@@ -248,6 +259,9 @@ int RunDaemon(const DaemonOptions& options) {
   Status written = WriteFileAtomic(paths->port_file, std::to_string(listener->port) + "\n");
   if (!written.ok()) return StartupFailed(written);
   std::string url = "http://127.0.0.1:" + std::to_string(listener->port) + "/";
+  // Made before the first backend starts, which reads it: every process agrees on the name.
+  auto app_host = auth::LoadOrCreateAppHost(paths->host_file);
+  if (!app_host.ok()) return StartupFailed(app_host.status());
 
   auto loop = EventLoop::Create();
   if (!loop.ok()) return StartupFailed(loop.status());
@@ -262,7 +276,8 @@ int RunDaemon(const DaemonOptions& options) {
   // The backend holds the instance lock too: a new hearthd cannot start while an old backend
   // is still draining and holds the database.
   supervisor_options.spawn.inherit_fd = lock->get();
-  Reporter reporter(options, url, listener->from_systemd, *paths);
+  Reporter reporter(options, url, AppUrl(*app_host, listener->port), listener->from_systemd,
+                    *paths);
   sv::Supervisor supervisor(**loop, supervisor_options, &reporter);
 
   auth::TokenDrop tokens(paths->token_dir);
@@ -270,7 +285,7 @@ int RunDaemon(const DaemonOptions& options) {
   std::unique_ptr<control::BusService> service;
   if (bus) {
     try {
-      service = std::make_unique<control::BusService>(*bus, supervisor, tokens, clock);
+      service = std::make_unique<control::BusService>(*bus, supervisor, tokens, clock, *app_host);
       bus->requestName(control::kBusName);
     } catch (const sdbus::Error& e) {
       return StartupFailed(Status::Busy(std::string("cannot own ") + control::kBusName +

@@ -97,19 +97,27 @@ std::optional<std::string_view> FormValue(const FormFields& fields, std::string_
 }
 
 std::optional<std::string> CookieValue(std::string_view header, std::string_view name) {
+  std::vector<std::string> values = CookieValues(header, name, 1);
+  if (values.empty()) return std::nullopt;
+  return std::move(values.front());
+}
+
+std::vector<std::string> CookieValues(std::string_view header, std::string_view name,
+                                      size_t max_values) {
+  std::vector<std::string> out;
   size_t pos = 0;
-  while (pos < header.size()) {
+  while (pos < header.size() && out.size() < max_values) {
     size_t end = header.find(';', pos);
     if (end == std::string_view::npos) end = header.size();
     std::string_view item = header.substr(pos, end - pos);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     size_t eq = item.find('=');
     if (eq != std::string_view::npos && item.substr(0, eq) == name) {
-      return std::string(item.substr(eq + 1));
+      out.emplace_back(item.substr(eq + 1));
     }
     pos = end + 1;
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace hearth::http

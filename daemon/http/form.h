@@ -23,6 +23,12 @@ std::optional<std::string_view> FormValue(const FormFields& fields, std::string_
 // The value of cookie `name` in a Cookie header, if present.
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name);
 
+// Every value of cookie `name`, in header order, at most `max_values`. A browser sends several
+// cookies of one name when they differ in path or domain (the most specific path first), and a
+// page elsewhere may have set one of them: callers try each rather than trust the first.
+std::vector<std::string> CookieValues(std::string_view cookie_header, std::string_view name,
+                                      size_t max_values = 16);
+
 // True if `text` is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 

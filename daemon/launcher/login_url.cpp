@@ -2,10 +2,12 @@
 
 #include <string>
 
+#include "auth/app_host.h"
+
 namespace hearth::launcher {
 namespace {
 
-constexpr std::string_view kPrefix = "http://127.0.0.1:";
+constexpr std::string_view kScheme = "http://";
 constexpr std::string_view kLoginPath = "/login?token=";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -24,8 +26,14 @@ Result<LoginUrl> ParseLoginUrl(std::string_view url) {
         "the daemon answered with a login link Hearth does not recognise (" +
         std::string(url.substr(0, 200)) + "); is hearthd the same version as hearth?");
   };
-  if (!url.starts_with(kPrefix)) return invalid();
-  size_t pos = kPrefix.size();
+  if (!url.starts_with(kScheme)) return invalid();
+  size_t colon = url.find(':', kScheme.size());
+  if (colon == std::string_view::npos) return invalid();
+  // Only the name the daemon serves its pages under: the window's cookie jar is in memory, but a
+  // link to 127.0.0.1 would be answered with a redirect anyway (see web/app.h).
+  if (!auth::IsAppHostName(url.substr(kScheme.size(), colon - kScheme.size()))) return invalid();
+  size_t pos = colon + 1;
+  size_t port_start = pos;
   uint32_t port = 0;
   size_t digits = 0;
   while (pos < url.size() && IsDigit(url[pos]) && digits < 6) {
@@ -33,7 +41,7 @@ Result<LoginUrl> ParseLoginUrl(std::string_view url) {
     ++pos;
     ++digits;
   }
-  if (digits == 0 || digits > 5 || port == 0 || port > 65535 || url[kPrefix.size()] == '0') {
+  if (digits == 0 || digits > 5 || port == 0 || port > 65535 || url[port_start] == '0') {
     return invalid();
   }
   LoginUrl out;

@@ -7,6 +7,7 @@
 
 #include <json/json.h>
 
+#include "auth/app_host.h"
 #include "auth/request_guard.h"
 #include "http/form.h"
 #include "sandbox/deny_list.h"
@@ -78,7 +79,12 @@ App::App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Cl
       hub_(hub),
       clock_(clock),
       views_(std::move(views)),
-      options_(options) {}
+      options_(std::move(options)) {
+  if (!options_.app_host.empty()) {
+    app_authority_ = auth::AppAuthority(options_.app_host, options_.port);
+    app_origin_ = auth::AppOrigin(options_.app_host, options_.port);
+  }
+}
 
 std::vector<std::pair<std::string, std::string>> App::SecurityHeaders() const {
   return {
@@ -96,11 +102,14 @@ std::vector<std::pair<std::string, std::string>> App::SecurityHeaders() const {
 
 http::Response App::Handle(const http::Request& request) {
   http::Response response = [&] {
-    if (!auth::IsAllowedHost(request.headers.host, options_.port)) {
-      // A page that rebinds its own DNS name to 127.0.0.1 arrives with its own Host name.
+    bool loopback = auth::IsLoopbackHost(request.headers.host, options_.port);
+    if (!loopback && !auth::IsAppHost(request.headers.host, app_authority_)) {
+      // A page that rebinds its own DNS name to 127.0.0.1 arrives with its own Host name. The
+      // answer does not name Hearth's host: whoever sent this may not know it.
       return http::Response::Text(
-          421, "Hearth answers only to http://127.0.0.1:" + std::to_string(options_.port) +
-                   "/ (or localhost, [::1]); this request named another host.\n");
+          421,
+          "Hearth does not answer to the host this request named. Open Hearth from your "
+          "applications menu, or with the link `hearthd --login-url` prints.\n");
     }
     if (request.method == "OPTIONS") {
       // A CORS preflight: answered, but nothing is allowed, so the browser blocks the request.
@@ -112,14 +121,18 @@ http::Response App::Handle(const http::Request& request) {
       }
       return http::Response::Text(200, "ok\n");
     }
+    if (loopback) return OnLoopbackAddress(request);
     if (request.path == "/login") return Login(request);
 
-    auto cookie = http::CookieValue(request.headers.cookie, kCookieName);
+    // Several cookies of this name arrive when another page managed to set one beside ours
+    // (with a longer path, it is even sent first): any of them that is a session will do, so
+    // such a cookie neither signs the user out nor breaks a page.
     std::optional<auth::SessionInfo> info;
-    if (cookie) {
-      auto found = auth_.Authenticate(*cookie);
+    for (const std::string& cookie : http::CookieValues(request.headers.cookie, kCookieName)) {
+      auto found = auth_.Authenticate(cookie);
       if (!found.ok()) return Fail(request, found.status());
       info = *found;
+      if (info) break;
     }
     if (!info) return Unauthorized(request);
     return Route(request, *info);
@@ -147,7 +160,7 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
         form_status = parsed.status();
       }
     }
-    Status s = auth::CheckStateChange(request, options_.port, session.csrf_token,
+    Status s = auth::CheckStateChange(request, app_origin_, session.csrf_token,
                                       http::FormValue(form, "csrf").value_or(""));
     if (!s.ok()) return Fail(request, s);
     if (!form_status.ok()) return Fail(request, form_status);
@@ -224,6 +237,24 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
   return Fail(request, Status::NotFound("there is no page at " + path));
 }
 
+http::Response App::OnLoopbackAddress(const http::Request& request) {
+  if (request.path == "/login" && request.method == "GET" && !app_origin_.empty()) {
+    // A link to 127.0.0.1 (an old one, or typed by hand): its token is used up here and a
+    // fresh one sent on to Hearth's own name, where the session cookie is set. Only a valid
+    // token learns that name.
+    auto fresh = auth_.ExchangeLoginToken(request.Query("token").value_or(""), 60'000);
+    if (fresh.ok()) return http::Response::Redirect(app_origin_ + "/login?token=" + *fresh);
+    return http::Response::Html(
+        StatusToHttp(fresh.status()),
+        views_->NoticePage("This login link does not work", fresh.status().message(), kSignInHint));
+  }
+  return http::Response::Html(
+      421, views_->NoticePage("Hearth is not at this address",
+                              "Hearth's pages are served under a name of their own, so that "
+                              "other programs on this computer never see its cookie.",
+                              kSignInHint));
+}
+
 http::Response App::Login(const http::Request& request) {
   if (request.method != "GET")
     return http::Response::Text(405, "Use GET.\n").Header("Allow", "GET");
@@ -296,7 +327,7 @@ Html App::ConversationView(const store::Conversation& c,
 }
 
 int64_t App::CurrentConversation(const http::Request& request) const {
-  // HX-Current-URL is "http://127.0.0.1:PORT/c/ID" when the page shows a conversation.
+  // HX-Current-URL is "http://h-….localhost:PORT/c/ID" when the page shows a conversation.
   std::string_view url = request.headers.hx_current_url;
   size_t pos = url.find("/c/");
   if (pos == std::string_view::npos) return 0;
@@ -530,9 +561,8 @@ http::Response App::Search(const http::Request& request) {
 }
 
 http::Response App::Logout(const http::Request& request) {
-  auto cookie = http::CookieValue(request.headers.cookie, kCookieName);
-  if (cookie) {
-    Status s = auth_.RevokeSession(*cookie);
+  for (const std::string& cookie : http::CookieValues(request.headers.cookie, kCookieName)) {
+    Status s = auth_.RevokeSession(cookie);
     if (!s.ok()) return Fail(request, s);
   }
   http::Response r = http::Response::Text(200, "Signed out.\n");

@@ -20,6 +20,9 @@ namespace hearth::web {
 
 struct AppOptions {
   uint16_t port = 0;  // the bound port: Host and Origin must name it
+  // Hearth's own host name, "h-….localhost" (auth/app_host.h): the pages, the session cookie and
+  // the Origin check live under it. Empty: no page is served, only /healthz.
+  std::string app_host;
   bool socket_from_systemd = false;
   int64_t started_ms = 0;
   int list_page_size = 50;
@@ -31,7 +34,10 @@ struct AppOptions {
 // The web application: security checks, routing and handlers. Every request passes, in order:
 // the Host check (DNS rebinding), CORS preflight (answered without granting anything), the public
 // endpoints (/healthz, /login), the session check, and for state-changing methods the Origin and
-// CSRF checks. Thread-safe: called concurrently by the HTTP server's threads.
+// CSRF checks. Only Hearth's own host name (AppOptions::app_host) gets pages and cookies; on a
+// loopback address (127.0.0.1:PORT, whose cookies every local server receives) only /healthz
+// answers, and /login trades its token for a fresh one on Hearth's name and redirects there.
+// Thread-safe: called concurrently by the HTTP server's threads.
 class App final : public http::Handler {
  public:
   App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Clock& clock,
@@ -55,6 +61,8 @@ class App final : public http::Handler {
  private:
   http::Response Route(const http::Request& request, const auth::SessionInfo& session);
   http::Response Login(const http::Request& request);
+  // A request to 127.0.0.1:PORT (or localhost, [::1]) other than /healthz and preflights.
+  http::Response OnLoopbackAddress(const http::Request& request);
   http::Response Asset(const http::Request& request);
   http::Response Home(const http::Request& request, int64_t open_id);
   http::Response ConversationList(const http::Request& request);
@@ -102,6 +110,8 @@ class App final : public http::Handler {
   const Clock& clock_;
   std::unique_ptr<Views> views_;
   AppOptions options_;
+  std::string app_authority_;  // "h-….localhost:PORT", what Host must say
+  std::string app_origin_;     // "http://h-….localhost:PORT", what Origin must say
   AgentParts agent_;
 };
 

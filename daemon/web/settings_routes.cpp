@@ -5,6 +5,7 @@
 
 #include <json/json.h>
 
+#include "auth/app_host.h"
 #include "http/form.h"
 #include "sandbox/deny_list.h"
 #include "sandbox/protected_list.h"
@@ -27,7 +28,7 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
   if (!stats.ok()) return Fail(request, stats.status());
   StatusInfo info;
   info.version = HEARTH_VERSION;
-  info.address = "http://127.0.0.1:" + std::to_string(options_.port) + "/";
+  info.address = auth::AppOrigin(options_.app_host, options_.port) + "/";
   info.socket_from_systemd = options_.socket_from_systemd;
   info.started_ms = options_.started_ms;
   info.db_path = store_.path();

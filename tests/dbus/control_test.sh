@@ -158,7 +158,9 @@ expect_login_refused() {  # expect_login_refused URL WHAT
   code=$(login_code "$1")
   [ "$code" != 303 ] || fail "$2: the login link still signs in (303)"
 }
-login_url() { echo "http://127.0.0.1:$port/login?token=$1"; }
+# Hearth's pages and cookie live under its own host name (curl resolves .localhost names itself).
+app_url() { echo "http://$(cat "$XDG_DATA_HOME/hearth/host"):$port/"; }
+login_url() { echo "$(app_url)login?token=$1"; }
 healthz() { login_code "http://127.0.0.1:$port/healthz" -H "Host: 127.0.0.1:$port"; }
 
 state_is() { [ "$(prop State)" = "$1" ]; }
@@ -175,7 +177,7 @@ check_supervise() {
   sv_pid=$(jq -r .backend_pid.data <<<"$json")
   expect_match "$what: state" '^(starting|running|restarting|backing-off|failed|stopped)$' "$sv_state"
   expect_eq "$what: port" "$port" "$(jq -r .port.data <<<"$json")"
-  expect_eq "$what: url" "http://127.0.0.1:$port/" "$(jq -r .url.data <<<"$json")"
+  expect_eq "$what: url" "$(app_url)" "$(jq -r .url.data <<<"$json")"
   expect_eq "$what: version" "$version" "$(jq -r .version.data <<<"$json")"
   expect_match "$what: restarts" '^[0-9]+$' "$(jq -r .restarts.data <<<"$json")"
   if [ "$sv_state" = running ]; then
@@ -402,14 +404,14 @@ sign_in() {  # sign_in JAR: a browser session in the cookie jar; its page answer
   local token
   token=$(bcall IssueToken u 30 | jq -r '.data[0]')
   expect_eq "sign-in with a fresh token" 303 "$(login_code "$(login_url "$token")" -c "$1")"
-  expect_eq "the home page with the session cookie" 200 "$(login_code "http://127.0.0.1:$port/" -b "$1")"
+  expect_eq "the home page with the session cookie" 200 "$(login_code "$(app_url)" -b "$1")"
 }
 expect_signed_out() {  # expect_signed_out JAR WHAT
   local code
-  code=$(login_code "http://127.0.0.1:$port/" -b "$1")
+  code=$(login_code "$(app_url)" -b "$1")
   [ "$code" != 200 ] || fail "$2: the old session cookie still opens the home page (200)"
 }
-code=$(login_code "http://127.0.0.1:$port/")
+code=$(login_code "$(app_url)")
 [ "$code" != 200 ] || fail "the home page answers 200 without a session cookie"
 for tool in busctl gdbus; do
   sign_in "$work/jar.$tool.1"
@@ -430,7 +432,7 @@ expect_eq "RevokeAllSessions with no session left" 0 "$count"
 echo "control_test: RevokeAllSessions ok (cookies stop working)"
 
 # --- LoginUrl ----------------------------------------------------------------------------------------
-login_re="^http://127\.0\.0\.1:$port/login\?token=[0-9a-f-]{36}$"
+login_re="^http://h-[0-9a-f]{40}\.localhost:$port/login\?token=[0-9a-f-]{36}$"
 url=$(bcall LoginUrl | jq -r '.data[0]')
 expect_match "busctl LoginUrl" "$login_re" "$url"
 expect_match "busctl LoginUrl's token" "$uuid7_re" "${url#*token=}"
@@ -495,7 +497,7 @@ expect_eq "hearthctl status --json: value types" \
   "backend_pid=number last_exit_reason=string last_probe_latency_us=number port=number restarts=number sandbox=string state=string supervisor_uptime_ms=number uptime_ms=number url=string version=string" \
   "$(jq -r 'to_entries | map("\(.key)=\(.value | type)") | sort | join(" ")' "$work/ctl.out")"
 expect_eq "hearthctl status --json: state, pid, port, url, version" \
-  "running $(prop BackendPid) $port http://127.0.0.1:$port/ $version" \
+  "running $(prop BackendPid) $port $(app_url) $version" \
   "$(jq -r '"\(.state) \(.backend_pid) \(.port) \(.url) \(.version)"' "$work/ctl.out")"
 echo "control_test: hearthctl --help, --version, status, status --json ok"
 
@@ -578,7 +580,7 @@ expect_login_once "$url" "hearthctl open"
 # It cannot open the link (no display; no xdg-open): it prints it instead, and exits 0.
 expect_printed_url() {  # expect_printed_url WHAT
   expect_ctl_status 0 "$1"
-  url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/login\?token=[0-9a-f-]+' "$work/ctl.out" | head -n 1) ||
+  url=$(grep -oE 'http://h-[0-9a-f]{40}\.localhost:[0-9]+/login\?token=[0-9a-f-]+' "$work/ctl.out" | head -n 1) ||
     fail "$1: no login URL on stdout (stdout: $(ctl_out); stderr: $(cat "$work/ctl.err"))"
   expect_login_once "$url" "$1"
 }

@@ -3,7 +3,7 @@
 // it sends READY=1. Also starts the fake LLM server (tests/fake_llm) for it to talk to. Every wait
 // has a deadline; nothing sleeps.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const kFakeLlm = join(dirname(fileURLToPath(import.meta.url)), '..', 'fake_llm', 'server.mjs');
 
 const kReadyLine = /listening on (http:\/\/127\.0\.0\.1:(\d+)\/)/;
-const kLoginUrl = /^http:\/\/127\.0\.0\.1:\d+\/login\?token=[0-9a-f-]{36}$/;
+const kLoginUrl = /^http:\/\/h-[0-9a-f]{40}\.localhost:\d+\/login\?token=[0-9a-f-]{36}$/;
 
 // Rejects with `message` unless `promise` settles within `ms`.
 export function withDeadline(promise, ms, message) {
@@ -28,7 +28,8 @@ export class Daemon {
     this.root = root;
     this.env = env;
     this.child = child;
-    this.url = '';   // "http://127.0.0.1:PORT/"
+    this.url = '';   // "http://h-….localhost:PORT/": Hearth's own host name, where its pages are
+    this.loopbackUrl = '';  // "http://127.0.0.1:PORT/": the address it listens on
     this.port = 0;
     this.log = '';   // everything it wrote to stderr so far
     this.exited = new Promise((resolve) => {
@@ -111,10 +112,15 @@ export async function startDaemon(binary, { timeoutMs = 10_000, config, home } =
     child.stderr.on('data', (chunk) => {
       daemon.log += chunk;
       const m = kReadyLine.exec(daemon.log);
-      if (m && !daemon.url) {
-        daemon.url = m[1];
+      if (m && !daemon.loopbackUrl) {
+        daemon.loopbackUrl = m[1];
         daemon.port = Number(m[2]);
-        resolve();
+        // Made before the backend first starts, so it is there once hearthd serves. Chromium
+        // resolves .localhost names to loopback itself.
+        readFile(join(dirs.XDG_DATA_HOME, 'hearth', 'host'), 'utf8').then((name) => {
+          daemon.url = `http://${name.trim()}:${daemon.port}/`;
+          resolve();
+        }, reject);
       }
     });
     daemon.exited.then(({ code, signal }) => {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "auth/app_host.h"
 #include "auth/request_guard.h"
 #include "base/uuid7.h"
 #include "http/form.h"
@@ -20,8 +21,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   (void)hearth::http::CookieValue(input, "hearth_session");
-  (void)hearth::auth::IsAllowedHost(input, 41234);
-  (void)hearth::auth::IsSameOrigin(input, 41234);
+  (void)hearth::http::CookieValues(input, "hearth_session");
+  (void)hearth::auth::IsLoopbackHost(input, 41234);
+  (void)hearth::auth::IsAppHost(input, "h-0123456789abcdef0123456789abcdef.localhost:41234");
+  (void)hearth::auth::IsSameOrigin(input,
+                                   "http://h-0123456789abcdef0123456789abcdef.localhost:41234");
+  (void)hearth::auth::IsAppHostName(input);
   if (auto id = hearth::Uuid7::Parse(input)) {
     if (hearth::Uuid7::Parse(id->ToString())->bytes != id->bytes) __builtin_trap();
   }

@@ -98,7 +98,7 @@ class AgentLimitsTest : public ::testing::Test {
   std::string RunToEnd(const std::string& id, const std::string& text) {
     HttpResponse sent = client_->Post("/c/" + id + "/messages", "content=" + FormEncode(text));
     EXPECT_EQ(sent.status, 200) << sent.body;
-    LiveStream live(daemon_->port(), client_->cookie(), id);
+    LiveStream live(daemon_->port(), client_->host(), client_->cookie(), id);
     EXPECT_EQ(live.status(), 200);
     EXPECT_TRUE(live.WaitFor("event: end")) << live.text();
     EXPECT_TRUE(live.WaitClosed()) << live.text();

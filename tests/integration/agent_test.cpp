@@ -149,7 +149,7 @@ class AgentTest : public ::testing::Test {
     std::ofstream(Home("config/hearth/config.json")) << config.toStyledString();
     daemon_ = std::make_unique<Daemon>(dirs_);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    client_ = std::make_unique<Client>(daemon_->port());
+    client_ = std::make_unique<Client>(daemon_->port(), daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
   }
   // Stops the daemon, which must exit 0 (every run's answer saved), so its store can be read.
@@ -191,7 +191,8 @@ class AgentTest : public ::testing::Test {
     return client_->Post("/c/" + id + "/messages", "content=" + FormEncode(text));
   }
   std::unique_ptr<LiveStream> Follow(const std::string& id) {
-    auto live = std::make_unique<LiveStream>(daemon_->port(), client_->cookie(), id);
+    auto live =
+        std::make_unique<LiveStream>(daemon_->port(), client_->host(), client_->cookie(), id);
     EXPECT_EQ(live->status(), 200);
     return live;
   }

@@ -124,7 +124,7 @@ TEST_F(Conversations, ArePagedWithoutGapsOrDuplicates) {
 }
 
 TEST_F(Conversations, ChangesAreStreamedToOtherOpenPages) {
-  EventReader other_tab(daemon_->port(), client_->cookie());
+  EventReader other_tab(daemon_->port(), client_->cookie(), client_->host());
   ASSERT_TRUE(other_tab.ok());
   ASSERT_TRUE(other_tab.WaitFor("event: hello"));
   Create();
@@ -136,7 +136,7 @@ TEST_F(Conversations, SettingsShowStatusAndSaveTheTheme) {
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find(dirs_.db_path()), std::string::npos);
   EXPECT_NE(page.body.find("after 12 hours unused or 7 days in any case"), std::string::npos);
-  EXPECT_NE(page.body.find("127.0.0.1:" + std::to_string(daemon_->port())), std::string::npos);
+  EXPECT_NE(page.body.find("http://" + daemon_->AppHost() + "/"), std::string::npos);
   EXPECT_EQ(client_->Post("/settings", "theme=dark").status, 200);
   EXPECT_NE(client_->Get("/", {{"HX-Request", ""}}).body.find("data-theme=\"dark\""),
             std::string::npos);
@@ -144,7 +144,7 @@ TEST_F(Conversations, SettingsShowStatusAndSaveTheTheme) {
 }
 
 TEST_F(Conversations, SignOutEverywhereEndsEverySession) {
-  Client second(daemon_->port());
+  Client second(daemon_->port(), daemon_->AppHost());
   ASSERT_EQ(second.Login(daemon_->LoginPath()).status, 303);
   EXPECT_EQ(client_->Post("/sessions/revoke-all", "").status, 200);
   EXPECT_EQ(client_->Get("/conversations").status, 401);

@@ -29,7 +29,7 @@ TEST(DaemonWithSystemdSocket, ServesOnThePassedSocketAndSaysReadyWithItsPort) {
   EXPECT_EQ(Slurp(dirs.runtime_dir() + "/port"), std::to_string(daemon.port()) + "\n");
   EXPECT_NE(daemon.Stderr().find("socket from systemd"), std::string::npos);
 
-  Client client(daemon.port());
+  Client client(daemon.port(), daemon.AppHost());
   HttpResponse health = client.Get("/healthz", {{"HX-Request", ""}});
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
@@ -49,7 +49,8 @@ TEST(DaemonWithSystemdSocket, LeavesTheSocketUsableForTheNextDaemon) {
     Daemon daemon(dirs, {.pass_socket = true, .args = {}, .listen_fd = socket->fd.get()});
     ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
     EXPECT_EQ(daemon.port(), socket->port);
-    EXPECT_EQ(Client(daemon.port()).Get("/healthz").status, 200) << "round " << round;
+    EXPECT_EQ(Client(daemon.port(), daemon.AppHost()).Get("/healthz").status, 200)
+        << "round " << round;
     EXPECT_EQ(daemon.Terminate().code, 0);
   }
 }
@@ -61,7 +62,7 @@ TEST(DaemonWithoutSystemd, BindsALoopbackPortItselfAndPublishesIt) {
   ASSERT_NE(daemon.port(), 0);
   EXPECT_NE(daemon.Stderr().find("listening on http://127.0.0.1:" + std::to_string(daemon.port())),
             std::string::npos);
-  EXPECT_EQ(Client(daemon.port()).Get("/healthz").status, 200);
+  EXPECT_EQ(Client(daemon.port(), daemon.AppHost()).Get("/healthz").status, 200);
   EXPECT_EQ(daemon.Terminate().code, 0);
 }
 
@@ -114,9 +115,9 @@ TEST(Sigterm, EndsAnOpenEventStreamAndExitsCleanly) {
   UserDirs dirs;
   Daemon daemon(dirs);
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  Client client(daemon.port());
+  Client client(daemon.port(), daemon.AppHost());
   ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
-  EventReader events(daemon.port(), client.cookie());
+  EventReader events(daemon.port(), client.cookie(), client.host());
   ASSERT_TRUE(events.ok());
   ASSERT_TRUE(events.WaitFor("event: hello"));
 
@@ -128,24 +129,28 @@ TEST(Sigterm, EndsAnOpenEventStreamAndExitsCleanly) {
   EXPECT_NE(daemon.Stderr().find("stopped"), std::string::npos);
 }
 
-TEST(Restart, KeepsConversationsAndSessions) {
+TEST(Restart, KeepsConversationsSessionsAndTheHostName) {
   UserDirs dirs;
-  std::string cookie;
+  std::string cookie, host;
   {
     Daemon daemon(dirs);
     ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-    Client client(daemon.port());
+    Client client(daemon.port(), daemon.AppHost());
     ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
     ASSERT_EQ(client.Post("/conversations", "").status, 200);
     ASSERT_EQ(
         client.Post("/c/1/messages", "content=" + FormEncode("remember the lighthouse")).status,
         200);
     cookie = client.cookie();
+    host = daemon.AppHost();
     ASSERT_EQ(daemon.Terminate().code, 0);
   }
   Daemon daemon(dirs);
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  HttpResponse page = Client(daemon.port()).Get("/c/1", {{"Cookie", cookie}, {"HX-Request", ""}});
+  // Open tabs and bookmarks name the host: it must not change.
+  EXPECT_EQ(daemon.AppHost().substr(0, daemon.AppHost().find(':')), host.substr(0, host.find(':')));
+  HttpResponse page =
+      Client(daemon.port(), daemon.AppHost()).Get("/c/1", {{"Cookie", cookie}, {"HX-Request", ""}});
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("remember the lighthouse"), std::string::npos);
   EXPECT_EQ(daemon.Terminate().code, 0);
@@ -153,7 +158,7 @@ TEST(Restart, KeepsConversationsAndSessions) {
 
 // Posts 20 messages, each acknowledged with a 200, and returns the session cookie.
 std::string PostTwentyNotes(Daemon& daemon) {
-  Client client(daemon.port());
+  Client client(daemon.port(), daemon.AppHost());
   EXPECT_EQ(client.Login(daemon.LoginPath()).status, 303);
   EXPECT_EQ(client.Post("/conversations", "").status, 200);
   for (int i = 0; i < 20; ++i) {
@@ -162,8 +167,8 @@ std::string PostTwentyNotes(Daemon& daemon) {
   return client.cookie();
 }
 
-void ExpectTwentyNotes(uint16_t port, const std::string& cookie) {
-  HttpResponse page = Client(port).Get("/c/1", {{"Cookie", cookie}});
+void ExpectTwentyNotes(Daemon& daemon, const std::string& cookie) {
+  HttpResponse page = Client(daemon.port(), daemon.AppHost()).Get("/c/1", {{"Cookie", cookie}});
   EXPECT_EQ(page.status, 200);
   for (int i = 0; i < 20; ++i) {
     EXPECT_NE(page.body.find("note " + std::to_string(i) + "<"), std::string::npos) << i;
@@ -182,7 +187,7 @@ TEST(Crash, LosesNoMessageThatWasAcknowledged) {
   ASSERT_EQ(kill(backend, SIGKILL), 0);
   ASSERT_TRUE(WaitProcessExit(backend));
   // Requests wait on the supervisor's socket until the new backend serves.
-  ExpectTwentyNotes(daemon.port(), cookie);
+  ExpectTwentyNotes(daemon, cookie);
   EXPECT_NE(daemon.BackendPid(), backend);
   EXPECT_NE(daemon.Stderr().find("killed by signal 9"), std::string::npos) << daemon.Stderr();
   EXPECT_EQ(daemon.Terminate().code, 0) << daemon.Stderr();
@@ -209,7 +214,7 @@ TEST(Crash, OfBothProcessesLosesNoMessageThatWasAcknowledged) {
   }
   Daemon daemon(dirs);  // the instance lock died with both processes; the WAL is recovered
   ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-  ExpectTwentyNotes(daemon.port(), cookie);
+  ExpectTwentyNotes(daemon, cookie);
   EXPECT_EQ(daemon.Terminate().code, 0);
 }
 

@@ -364,7 +364,22 @@ std::string Daemon::LoginPath() {
   if (!r.status.exited || r.status.code != 0 || pos == std::string::npos) {
     throw std::runtime_error("hearthd --login-url failed: " + r.err);
   }
+  std::string host = AppHost();
+  if (host.empty() || url.substr(0, pos) != "http://" + host) {
+    throw std::runtime_error("hearthd --login-url printed " + url + ", not a link to " + host);
+  }
   return url.substr(pos);
+}
+
+std::string Daemon::AppHost() const {
+  std::string name = AppHostName(dirs_);
+  return name.empty() ? name : name + ":" + std::to_string(port_);
+}
+
+std::string AppHostName(const UserDirs& dirs) {
+  std::string name = ReadFile(dirs.data_dir() + "/host");
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
 }
 
 RunResult RunHearthd(const UserDirs& dirs, const std::vector<std::string>& args) {
@@ -455,7 +470,7 @@ HttpResponse Client::Post(const std::string& path, const std::string& form_body,
 
 HttpResponse Client::Request(const std::string& method, const std::string& path,
                              std::map<std::string, std::string> headers, const std::string& body) {
-  headers.try_emplace("Host", "127.0.0.1:" + std::to_string(port_));
+  headers.try_emplace("Host", host_);
   headers.try_emplace("HX-Request", "true");
   if (method != "GET" && method != "HEAD") headers.try_emplace("Origin", origin());
   if (!cookie_.empty()) headers.try_emplace("Cookie", cookie_);
@@ -469,10 +484,10 @@ HttpResponse Client::Request(const std::string& method, const std::string& path,
   return SendRaw(port_, raw);
 }
 
-EventReader::EventReader(uint16_t port, const std::string& cookie) {
+EventReader::EventReader(uint16_t port, const std::string& cookie, const std::string& host) {
   fd_ = Connect(port);
   if (!fd_.valid()) return;
-  std::string raw = "GET /events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+  std::string raw = "GET /events HTTP/1.1\r\nHost: " + host +
                     "\r\nAccept: text/event-stream\r\nCookie: " + cookie + "\r\n\r\n";
   if (!SendAll(fd_.get(), raw)) return;
   auto deadline = Clock::now() + kDeadline;

@@ -85,8 +85,12 @@ class Daemon {
   std::vector<std::string> notifications() const;
   std::string Stderr() const;  // everything the daemon logged so far
 
-  // Runs `hearthd --login-url` against this daemon and returns the URL's path and query.
+  // Runs `hearthd --login-url` against this daemon and returns the URL's path and query; throws
+  // unless the URL is on AppHost().
   std::string LoginPath();
+  // "h-….localhost:PORT": Hearth's own host name (from the data directory) and port, where its
+  // pages and cookie live. Empty before the daemon has made it.
+  std::string AppHost() const;
 
  private:
   void ReadNotifications();  // the reader thread
@@ -110,6 +114,10 @@ class Daemon {
 
   std::thread reader_;
 };
+
+// Hearth's own host name for `dirs` ("h-….localhost", without a port), as hearthd keeps it in
+// the data directory; empty while there is none.
+std::string AppHostName(const UserDirs& dirs);
 
 // Waits until `pid` (any process, not only a child of ours) has exited; true if it did within
 // `timeout`, or was gone already. An exited process may still wait to be reaped by its parent.
@@ -143,10 +151,13 @@ HttpResponse SendRaw(uint16_t port, const std::string& raw, bool half_close = fa
 // The same, returning every byte received until the server closed (several responses, say).
 std::string SendRawAll(uint16_t port, const std::string& raw, bool half_close = false);
 
-// A browser-like client: correct Host and Origin, htmx headers, the session cookie.
+// A browser-like client: correct Host and Origin, htmx headers, the session cookie. `host` is the
+// authority it names (Daemon::AppHost() for Hearth's pages; default 127.0.0.1:PORT); it always
+// connects to 127.0.0.1, since glibc does not resolve .localhost names as browsers do.
 class Client {
  public:
-  explicit Client(uint16_t port) : port_(port) {}
+  explicit Client(uint16_t port, std::string host = {})
+      : port_(port), host_(host.empty() ? "127.0.0.1:" + std::to_string(port) : std::move(host)) {}
 
   // Exchanges a login path ("/login?token=...") for a session cookie; returns the response.
   HttpResponse Login(const std::string& login_path);
@@ -158,10 +169,12 @@ class Client {
                     std::map<std::string, std::string> headers = {});
   HttpResponse Request(const std::string& method, const std::string& path,
                        std::map<std::string, std::string> headers, const std::string& body);
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string origin() const { return "http://" + host_; }
+  const std::string& host() const { return host_; }
 
  private:
   uint16_t port_;
+  std::string host_;
   std::string cookie_;
 };
 
@@ -171,7 +184,8 @@ std::string FormEncode(const std::string& text);
 // An open Server-Sent Events connection, read incrementally.
 class EventReader {
  public:
-  EventReader(uint16_t port, const std::string& cookie);
+  // `host` as for Client.
+  EventReader(uint16_t port, const std::string& cookie, const std::string& host);
   bool ok() const { return fd_.valid() && status_ == 200; }
   // Reads until `needle` appears in the stream or the deadline passes.
   bool WaitFor(const std::string& needle, std::chrono::milliseconds timeout = kDeadline);
@@ -194,7 +208,7 @@ class SignedInDaemon : public ::testing::Test {
     daemon_ = std::make_unique<Daemon>(dirs_);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
     port_ = daemon_->port();
-    client_ = std::make_unique<Client>(port_);
+    client_ = std::make_unique<Client>(port_, daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
   }
   void TearDown() override {

@@ -28,7 +28,7 @@ using EveryResponse = AttackedDaemon;
 using OversizedOrMalformedInput = AttackedDaemon;
 
 TEST_F(LoginToken, GivesAStrictHttpOnlyCookieAndRedirectsTheTokenOutOfTheAddressBar) {
-  Client browser(port_);
+  Client browser(port_, daemon_->AppHost());
   HttpResponse r = browser.Login(daemon_->LoginPath());
   EXPECT_EQ(r.status, 303);
   EXPECT_EQ(r.Header("location"), "/");
@@ -41,7 +41,7 @@ TEST_F(LoginToken, GivesAStrictHttpOnlyCookieAndRedirectsTheTokenOutOfTheAddress
 
 TEST_F(LoginToken, WorksOnlyOnce) {
   std::string path = daemon_->LoginPath();
-  Client first(port_), second(port_);
+  Client first(port_, daemon_->AppHost()), second(port_, daemon_->AppHost());
   EXPECT_EQ(first.Login(path).status, 303);
   HttpResponse again = second.Login(path);
   EXPECT_EQ(again.status, 403);
@@ -50,7 +50,7 @@ TEST_F(LoginToken, WorksOnlyOnce) {
 }
 
 TEST_F(LoginToken, RefusesMadeUpAndMalformedTokens) {
-  Client browser(port_);
+  Client browser(port_, daemon_->AppHost());
   EXPECT_EQ(browser.Login("/login?token=0189abcd-ef12-7abc-8def-0123456789ab").status, 403);
   EXPECT_EQ(browser.Login("/login?token=../../etc/passwd").status, 403);
   EXPECT_EQ(browser.Login("/login").status, 403);
@@ -58,7 +58,7 @@ TEST_F(LoginToken, RefusesMadeUpAndMalformedTokens) {
 }
 
 TEST_F(WithoutSession, APageLoadGetsA401PageThatSaysHowToOpenHearth) {
-  Client stranger(port_);
+  Client stranger(port_, daemon_->AppHost());
   HttpResponse r = stranger.Get("/", {{"HX-Request", ""}});
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.Header("content-type").find("text/html"), std::string::npos);
@@ -66,7 +66,7 @@ TEST_F(WithoutSession, APageLoadGetsA401PageThatSaysHowToOpenHearth) {
 }
 
 TEST_F(WithoutSession, EveryOtherEndpointIsRefused) {
-  Client stranger(port_);
+  Client stranger(port_, daemon_->AppHost());
   for (const char* path : {"/conversations", "/c/1", "/search?q=a", "/settings", "/events",
                            "/assets/app.css", "/assets/htmx.min.js", "/nope"}) {
     EXPECT_EQ(stranger.Get(path).status, 401) << path;
@@ -76,7 +76,7 @@ TEST_F(WithoutSession, EveryOtherEndpointIsRefused) {
 }
 
 TEST_F(WithoutSession, AForgedOrRevokedCookieIsRefused) {
-  Client forger(port_);
+  Client forger(port_, daemon_->AppHost());
   HttpResponse r =
       forger.Get("/conversations", {{"Cookie", "hearth_session=" + std::string(64, 'a')}});
   EXPECT_EQ(r.status, 401);
@@ -85,7 +85,7 @@ TEST_F(WithoutSession, AForgedOrRevokedCookieIsRefused) {
 }
 
 TEST_F(WithoutSession, HealthzAndCorsPreflightStillAnswerButGrantNothing) {
-  Client stranger(port_);
+  Client stranger(port_, daemon_->AppHost());
   HttpResponse health = stranger.Get("/healthz");
   EXPECT_EQ(health.status, 200);
   HttpResponse preflight = stranger.Request(
@@ -97,16 +97,19 @@ TEST_F(WithoutSession, HealthzAndCorsPreflightStillAnswerButGrantNothing) {
   }
 }
 
-TEST_F(HostHeader, MustNameLoopbackWithTheBoundPort) {
-  for (std::string host : std::vector<std::string>{"127.0.0.1:" + std::to_string(port_),
-                                                   "localhost:" + std::to_string(port_),
-                                                   "[::1]:" + std::to_string(port_)}) {
+TEST_F(HostHeader, MustNameHearthsOwnNameOrLoopbackWithTheBoundPort) {
+  for (std::string host : std::vector<std::string>{
+           "127.0.0.1:" + std::to_string(port_), "localhost:" + std::to_string(port_),
+           "[::1]:" + std::to_string(port_), daemon_->AppHost()}) {
     EXPECT_EQ(client_->Get("/healthz", {{"Host", host}}).status, 200) << host;
   }
   std::string p = std::to_string(port_);
+  std::string name = daemon_->AppHost().substr(0, daemon_->AppHost().find(':'));
   for (std::string host :
        std::vector<std::string>{"evil.example", "evil.example:" + p, "127.0.0.1", "127.0.0.1:1",
-                                "localhost.evil.example:" + p, "127.0.0.2:" + p}) {
+                                "localhost.evil.example:" + p, "127.0.0.2:" + p,
+                                "h-0123456789abcdef0123456789abcdef01234567.localhost:" + p,
+                                "x." + name + ":" + p, name, name + ":1"}) {
     HttpResponse r = client_->Get("/", {{"Host", host}});
     EXPECT_EQ(r.status, 421) << host;
     EXPECT_EQ(r.body.find("conversation"), std::string::npos);
@@ -114,10 +117,11 @@ TEST_F(HostHeader, MustNameLoopbackWithTheBoundPort) {
 }
 
 TEST_F(StateChangingRequest, FromAnotherOriginIsRefusedAndChangesNothing) {
-  for (std::string origin :
-       std::vector<std::string>{std::string("http://evil.example"), std::string("null"),
-                                "http://127.0.0.1:" + std::to_string(port_ + 1),
-                                "https://127.0.0.1:" + std::to_string(port_)}) {
+  for (std::string origin : std::vector<std::string>{
+           std::string("http://evil.example"), std::string("null"),
+           "http://127.0.0.1:" + std::to_string(port_ + 1),
+           "http://127.0.0.1:" + std::to_string(port_), "http://localhost:" + std::to_string(port_),
+           "https://127.0.0.1:" + std::to_string(port_)}) {
     HttpResponse r = client_->Post("/conversations", "", {{"Origin", origin}});
     EXPECT_EQ(r.status, 403) << origin;
   }
@@ -164,7 +168,7 @@ TEST_F(StateChangingRequest, WithATextPlainBodyIsRefused) {
 }
 
 TEST_F(EveryResponse, CarriesTheSecurityHeaders) {
-  Client stranger(port_);
+  Client stranger(port_, daemon_->AppHost());
   std::vector<HttpResponse> responses = {
       client_->Get("/", {{"HX-Request", ""}}),
       client_->Get("/healthz"),

@@ -21,11 +21,11 @@ namespace hearth::testing {
 // boundary can fall anywhere in an event, and must not hide what a test looks for.
 class LiveStream {
  public:
-  LiveStream(uint16_t port, const std::string& cookie, const std::string& conversation_id) {
+  LiveStream(uint16_t port, const std::string& host, const std::string& cookie,
+             const std::string& conversation_id) {
     fd_ = Connect(port);
     if (!fd_.valid()) return;
-    std::string request = "GET /c/" + conversation_id +
-                          "/live HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+    std::string request = "GET /c/" + conversation_id + "/live HTTP/1.1\r\nHost: " + host +
                           "\r\nAccept: text/event-stream\r\nCookie: " + cookie + "\r\n\r\n";
     if (send(fd_.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
         static_cast<ssize_t>(request.size())) {

@@ -291,7 +291,7 @@ class SupervisedDaemon : public ::testing::Test {
     daemon_ = std::make_unique<Daemon>(dirs_, options);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
     port_ = daemon_->port();
-    client_ = std::make_unique<Client>(port_);
+    client_ = std::make_unique<Client>(port_, daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
     dbus_ = std::make_unique<BusClient>(bus_->address());
     backend_ = static_cast<pid_t>((*dbus_)->BackendPid());
@@ -350,7 +350,7 @@ TEST_F(ABackendKilledWhileIdle, IsReplacedOnTheSamePortAndKeepsTheSessions) {
 class ABackendKilledDuringAnEventStream : public SupervisedDaemon {};
 
 TEST_F(ABackendKilledDuringAnEventStream, EndsTheStreamButNoConnectionIsRefused) {
-  EventReader events(port_, client_->cookie());
+  EventReader events(port_, client_->cookie(), client_->host());
   ASSERT_TRUE(events.ok());
   ASSERT_TRUE(events.WaitFor("event: hello"));
   HealthzHammer hammer(port_);
@@ -374,7 +374,7 @@ TEST_F(ABackendKilledDuringAnEventStream, EndsTheStreamButNoConnectionIsRefused)
 
   pid_t replacement = dbus_->WaitRunning(backend_);
   ASSERT_NE(replacement, 0);
-  EventReader again(port_, client_->cookie());
+  EventReader again(port_, client_->cookie(), client_->host());
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again.WaitFor("event: hello"));
 }
@@ -569,7 +569,8 @@ TEST(AHearthdActivatedByTheBus, StartsItsBackendForTheFirstSupervise) {
   EXPECT_TRUE(state == "starting" || state == "running") << state;
   auto port = Get<uint16_t>(status, "port");
   ASSERT_NE(port, 0);
-  EXPECT_EQ(Get<std::string>(status, "url"), "http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_EQ(Get<std::string>(status, "url"),
+            "http://" + AppHostName(dirs) + ":" + std::to_string(port) + "/");
   ASSERT_NE(client.WaitRunning(), 0) << bus.Log();
   EXPECT_EQ(Healthz(port).status, 200);
 

@@ -63,8 +63,9 @@ session_bus_start "$hearthd"
 
 # --- hearth --print-url: activates hearthd, prints a link that signs in. ----------------------
 url=$("$hearth" --print-url 2>"$work/hearth.err") || fail "hearth --print-url exited $?"
-[[ $url =~ ^http://127\.0\.0\.1:[0-9]+/login\?token=[0-9a-f-]+$ ]] ||
-  fail "hearth --print-url printed '$url', not http://127.0.0.1:PORT/login?token=..."
+[[ $url =~ ^http://h-[0-9a-f]{40}\.localhost:[0-9]+/login\?token=[0-9a-f-]+$ ]] ||
+  fail "hearth --print-url printed '$url', not http://h-<hex>.localhost:PORT/login?token=..."
+# curl resolves .localhost names to loopback itself, as browsers do (glibc may not).
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 [ "$code" = 303 ] || fail "the printed login link answered $code, not 303"
 hearthd_pid=$(busctl --address="$DBUS_SESSION_BUS_ADDRESS" call org.freedesktop.DBus \

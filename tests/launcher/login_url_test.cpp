@@ -5,34 +5,39 @@
 namespace hearth::launcher {
 namespace {
 
+#define HOST "h-0123456789abcdef0123456789abcdef01234567.localhost"
 constexpr const char* kUrl =
-    "http://127.0.0.1:41234/login?token=0189abcd-ef12-7abc-8def-0123456789ab";
+    "http://" HOST ":41234/login?token=0189abcd-ef12-7abc-8def-0123456789ab";
 
 TEST(ParseLoginUrl, TakesTheOriginAndPortFromALinkTheDaemonSends) {
   auto login = ParseLoginUrl(kUrl);
   ASSERT_TRUE(login.ok()) << login.status().ToString();
   EXPECT_EQ(login->url, kUrl);
-  EXPECT_EQ(login->origin, "http://127.0.0.1:41234");
+  EXPECT_EQ(login->origin, "http://" HOST ":41234");
   EXPECT_EQ(login->port, 41234);
 }
 
 TEST(ParseLoginUrl, AcceptsThePortRangeEnds) {
-  EXPECT_TRUE(ParseLoginUrl("http://127.0.0.1:1/login?token=a").ok());
-  EXPECT_TRUE(ParseLoginUrl("http://127.0.0.1:65535/login?token=a").ok());
+  EXPECT_TRUE(ParseLoginUrl("http://" HOST ":1/login?token=a").ok());
+  EXPECT_TRUE(ParseLoginUrl("http://" HOST ":65535/login?token=a").ok());
 }
 
 TEST(ParseLoginUrl, RefusesOtherHostsSchemesAndPorts) {
   for (const char* url : {
-           "https://127.0.0.1:41234/login?token=a",
+           "https://" HOST ":41234/login?token=a",
+           // Loopback addresses: every local server gets their cookies.
+           "http://127.0.0.1:41234/login?token=a",
            "http://localhost:41234/login?token=a",
-           "http://127.0.0.1.evil.example:41234/login?token=a",
-           "http://127.0.0.1@evil.example/login?token=a",
-           "http://127.0.0.1/login?token=a",
-           "http://127.0.0.1:/login?token=a",
-           "http://127.0.0.1:0/login?token=a",
-           "http://127.0.0.1:080/login?token=a",
-           "http://127.0.0.1:65536/login?token=a",
-           "http://127.0.0.1:123456/login?token=a",
+           "http://" HOST ".evil.example:41234/login?token=a",
+           "http://evil." HOST ":41234/login?token=a",
+           "http://h-0123.localhost:41234/login?token=a",
+           "http://" HOST "@evil.example/login?token=a",
+           "http://" HOST "/login?token=a",
+           "http://" HOST ":/login?token=a",
+           "http://" HOST ":0/login?token=a",
+           "http://" HOST ":080/login?token=a",
+           "http://" HOST ":65536/login?token=a",
+           "http://" HOST ":123456/login?token=a",
            "",
        }) {
     EXPECT_FALSE(ParseLoginUrl(url).ok()) << url;
@@ -41,18 +46,18 @@ TEST(ParseLoginUrl, RefusesOtherHostsSchemesAndPorts) {
 
 TEST(ParseLoginUrl, RefusesOtherPathsAndTokensWithSpecialCharacters) {
   for (const char* url : {
-           "http://127.0.0.1:41234/",
-           "http://127.0.0.1:41234/login?token=",
-           "http://127.0.0.1:41234/login?token=a b",
-           "http://127.0.0.1:41234/login?token=a'b",
-           "http://127.0.0.1:41234/login?token=a#b",
-           "http://127.0.0.1:41234/login?token=a&next=http://evil.example/",
-           "http://127.0.0.1:41234/login?token=a\n",
-           "http://127.0.0.1:41234/other?token=a",
+           "http://" HOST ":41234/",
+           "http://" HOST ":41234/login?token=",
+           "http://" HOST ":41234/login?token=a b",
+           "http://" HOST ":41234/login?token=a'b",
+           "http://" HOST ":41234/login?token=a#b",
+           "http://" HOST ":41234/login?token=a&next=http://evil.example/",
+           "http://" HOST ":41234/login?token=a\n",
+           "http://" HOST ":41234/other?token=a",
        }) {
     EXPECT_FALSE(ParseLoginUrl(url).ok()) << url;
   }
-  EXPECT_FALSE(ParseLoginUrl("http://127.0.0.1:41234/login?token=" + std::string(129, 'a')).ok());
+  EXPECT_FALSE(ParseLoginUrl("http://" HOST ":41234/login?token=" + std::string(129, 'a')).ok());
 }
 
 TEST(ParseLoginUrl, SaysTheLinkIsUnexpected) {

@@ -33,11 +33,12 @@ work=$1 hearthd=$2
 coproc DAEMON { exec strace -f -qq -o "$work/trace" "$hearthd" --print-login-url 2>"$work/hearthd.log"; }
 strace_pid=$DAEMON_PID
 read -r -t 30 url <&"${DAEMON[0]}" || { echo "hearthd printed no login URL in 30 s"; exit 1; }
-port=$(sed -n 's|^http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' <<<"$url")
+app=$(sed -n 's|^\(http://h-[0-9a-f]*\.localhost:\([0-9]*\)/\).*|\1|p' <<<"$url")
+port=$(sed -n 's|^http://h-[0-9a-f]*\.localhost:\([0-9]*\)/.*|\1|p' <<<"$url")
 [ -n "$port" ] || { echo "unexpected login URL: $url"; exit 1; }
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" = 200 ]
 [ "$(curl -s -o /dev/null -c "$work/jar" -w '%{http_code}' "$url")" = 303 ]
-[ "$(curl -s -o /dev/null -b "$work/jar" -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ]
+[ "$(curl -s -o /dev/null -b "$work/jar" -w '%{http_code}' "$app")" = 200 ]
 "$hearthd" --login-url >/dev/null
 hearthd_pid=$(pgrep -P "$strace_pid" -x hearthd)
 kill -TERM "$hearthd_pid"

@@ -75,6 +75,32 @@ TEST_F(LoginTokens, MintedByAnotherProcessCanBeRevokedBeforeUse) {
   EXPECT_TRUE(auth.RedeemLoginToken(*kept, "").ok());
 }
 
+TEST_F(LoginTokens, CanBeExchangedOnceForAFreshOne) {
+  unit::TempDir dir;
+  TokenDrop drop(dir.File("tokens"));
+  Authenticator auth(*store_, clock_, {}, &drop);
+  auto dropped = Authenticator::IssueDroppedLoginToken(drop, clock_.NowMs(), 60'000);
+  ASSERT_TRUE(dropped.ok());
+  auto fresh = auth.ExchangeLoginToken(*dropped, 30'000);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_NE(*fresh, *dropped);
+  EXPECT_EQ(auth.ExchangeLoginToken(*dropped, 30'000).status().code(),
+            Status::Code::kPermissionDenied);
+  EXPECT_EQ(auth.RedeemLoginToken(*dropped, "").status().code(), Status::Code::kPermissionDenied);
+  EXPECT_EQ(auth.ExchangeLoginToken("not-a-token", 30'000).status().code(),
+            Status::Code::kPermissionDenied);
+  clock_.Advance(30'000);
+  EXPECT_FALSE(auth.RedeemLoginToken(*fresh, "").ok());  // its own, shorter life
+}
+
+TEST_F(LoginTokens, ExchangedGiveASessionOnce) {
+  auto token = auth_->IssueLoginToken();
+  auto fresh = auth_->ExchangeLoginToken(*token, 30'000);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE(auth_->RedeemLoginToken(*fresh, "").ok());
+  EXPECT_FALSE(auth_->RedeemLoginToken(*fresh, "").ok());
+}
+
 TEST_F(LoginTokens, ExpireAfterSixtySecondsByDefault) {
   auto token = auth_->IssueLoginToken();
   clock_.Advance(60 * 1000);

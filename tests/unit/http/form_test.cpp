@@ -45,6 +45,17 @@ TEST(CookieValue, FindsTheNamedCookieAmongOthers) {
   EXPECT_FALSE(CookieValue("", "hearth_session").has_value());
 }
 
+TEST(CookieValues, ListsEveryCookieOfTheNameInOrder) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(CookieValues("hearth_session=a; x=1; hearth_session=b", "hearth_session"),
+            V({"a", "b"}));
+  EXPECT_EQ(CookieValues("hearth_session=; hearth_session=b", "hearth_session"), V({"", "b"}));
+  EXPECT_EQ(CookieValues("x=1", "hearth_session"), V{});
+  EXPECT_EQ(
+      CookieValues("hearth_session=a; hearth_session=b; hearth_session=c", "hearth_session", 2),
+      V({"a", "b"}));
+}
+
 TEST(IsValidUtf8, AcceptsAllPlanesAndRejectsTruncation) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x94\xA5"));
