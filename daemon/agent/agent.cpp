@@ -688,6 +688,14 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
                           .reason = denial.reason});
     meta["denied"] = true;
   };
+  context.on_audit_note = [&](const tools::AuditNote& note) {
+    store_.AddAuditEntry({.id = 0,
+                          .at_ms = clock_.NowMs(),
+                          .conversation_id = run.conversation_id,
+                          .tool = note.tool,
+                          .target = note.target,
+                          .reason = note.text});
+  };
   // The tool polls its flag; Stop sets the run's signal, mirrored here by a watcher.
   std::atomic<bool> tool_done{false};
   std::thread watcher([&] {

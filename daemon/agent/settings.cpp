@@ -1,5 +1,6 @@
 #include "agent/settings.h"
 
+#include "base/clock.h"
 #include "mcp/client.h"
 #include "mcp/mcp_tools.h"
 #include "sandbox/deny_list.h"
@@ -213,6 +214,15 @@ void Settings::Rebuild() {
       options.policy.deny_list = deny;
       options.policy.protected_list = protect;
       if (!current_.workspace_roots.empty()) options.home = current_.workspace_roots.front();
+      // A server serves every conversation, so its starts are tied to none.
+      options.on_start = [store = &store_](const tools::AuditNote& note) {
+        store->AddAuditEntry({.id = 0,
+                              .at_ms = SystemClock().NowMs(),
+                              .conversation_id = 0,
+                              .tool = note.tool,
+                              .target = note.target,
+                              .reason = note.text});
+      };
       std::string key = config.name + "\n" + mcp::ServerDigest(options.server);
       for (const std::string& root : current_.workspace_roots) key += "\n" + root;
       for (const std::string& entry : deny.entries()) key += "\n" + entry;

@@ -407,6 +407,7 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
   lock.lock();
   if (!policy.ok()) return Fail(policy.status().WithContext(label_ + " could not start"));
 
+  const std::string confinement = sandbox::DescribeConfinement(options_.policy, policy->report());
   sandbox::ChildOptions child;
   child.argv.push_back(options_.server.command);
   for (const std::string& arg : options_.server.args) child.argv.push_back(arg);
@@ -438,6 +439,15 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
     Status failed = spawn_status_;
     JoinThread(lock);
     return Fail(Status::Unavailable(label_ + " could not start: " + failed.message()));
+  }
+  if (options_.on_start) {
+    std::string command_line = options_.server.command;
+    for (const std::string& arg : options_.server.args) command_line += " " + arg;
+    tools::AuditNote note{"mcp:" + options_.server.name, std::move(command_line),
+                          "started confined by " + confinement + "; pid " + std::to_string(pid_)};
+    lock.unlock();  // busy_ keeps other operations out meanwhile
+    options_.on_start(note);
+    lock.lock();
   }
 
   Json::Value params(Json::objectValue);

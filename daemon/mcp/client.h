@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -68,6 +69,10 @@ struct ClientOptions {
   // The tail of the server's stderr kept for error messages.
   size_t stderr_cap = 8 * 1024;
   size_t max_tools = 256;
+  // Called each time the server has been started in the sandbox, with a note for the audit log
+  // (tool "mcp:NAME", the command line, how it is confined and its pid). Called from the thread
+  // that uses the client, without the client's lock held. May be empty.
+  std::function<void(const tools::AuditNote&)> on_start;
 };
 
 // A tool as the server lists it.

@@ -50,6 +50,9 @@ constexpr uint64_t kNetBindTcp = 1ULL << 0;         // ABI 4
 constexpr uint64_t kNetConnectTcp = 1ULL << 1;      // ABI 4
 constexpr uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6
 constexpr uint64_t kScopeSignal = 1ULL << 1;        // ABI 6
+// landlock_restrict_self: log refusals after execve too (ABI 7). Without it the kernel logs only
+// refusals to the program that called landlock_restrict_self, i.e. none of the child's.
+constexpr uint32_t kRestrictSelfLogNewExecOn = 1U << 1;
 
 // struct landlock_ruleset_attr as of ABI 6; the kernel is told how much of it the ABI knows.
 struct RulesetAttr {
@@ -577,6 +580,29 @@ Result<PreparedPolicy> PreparedPolicy::PrepareForAbi(const SandboxPolicy& policy
 #endif
 }
 
+std::string DescribeConfinement(const SandboxPolicy& policy, const PolicyReport& report) {
+  std::string text = "Landlock ABI " + std::to_string(report.abi) + ": ";
+  if (policy.workspace_roots.empty()) {
+    text += "no workspace";
+  } else {
+    text += "workspace ";
+    for (size_t i = 0; i < policy.workspace_roots.size(); ++i) {
+      text += (i == 0 ? "" : ", ") + policy.workspace_roots[i];
+    }
+    text += " read-write";
+  }
+  if (report.denied_count > 0) {
+    text += " (" + std::to_string(report.denied_count) + " entries on the deny-list kept closed)";
+  }
+  if (report.unexamined_count > 0) {
+    text += " (" + std::to_string(report.unexamined_count) + " folders too deep to check, closed)";
+  }
+  text += ", system folders read-only";
+  text += policy.allow_network ? ", network allowed" : ", no network";
+  if (!policy.allow_unix_sockets) text += ", no Unix sockets";
+  return text;
+}
+
 const char* ApplyStepName(int step) {
   switch (step) {
     case kApplyNoNewPrivs:
@@ -615,7 +641,8 @@ int ApplyInChild(const PreparedPolicy& policy, int* failed_step) noexcept {
     *failed_step = kApplyNoNewPrivs;
     return errno;
   }
-  if (syscall(SYS_landlock_restrict_self, policy.ruleset_.get(), 0) != 0) {
+  const uint32_t flags = policy.report_.abi >= 7 ? kRestrictSelfLogNewExecOn : 0;
+  if (syscall(SYS_landlock_restrict_self, policy.ruleset_.get(), flags) != 0) {
     *failed_step = kApplyLandlock;
     return errno;
   }

@@ -98,6 +98,11 @@ struct PolicyReport {
   bool scoped = false;          // abstract sockets and signals confined to the domain (ABI 6)
 };
 
+// How a child started with `report` (prepared from `policy`) is confined, in one line for the
+// audit log: "Landlock ABI 7: workspace /home/u/p read-write (3 entries on the deny-list kept
+// closed), system folders read-only, no network, no Unix sockets".
+std::string DescribeConfinement(const SandboxPolicy& policy, const PolicyReport& report);
+
 // A policy turned into a Landlock ruleset and a seccomp program, ready to apply in any number of
 // children. Everything that opens files, allocates or can fail in an interesting way happens in
 // Prepare, in the parent, so that ApplyInChild only makes system calls.
@@ -167,9 +172,12 @@ enum ApplyStep : int {
 const char* ApplyStepName(int step);
 
 // Confines the calling process for good: PR_SET_NO_NEW_PRIVS, landlock_restrict_self, then the
-// seccomp filter. Meant for a child between fork and exec: it makes only async-signal-safe system
-// calls and never allocates, so it returns an errno (0 on success) and the ApplyStep that failed
-// rather than a Status. The caller reports failure to its parent and exits without exec.
+// seccomp filter. From ABI 7 the domain asks for its refusals to be logged after execve too
+// (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON): where the kernel's audit subsystem is on (auditd),
+// every file or TCP access Landlock refuses a command or an MCP server is recorded there. Meant for
+// a child between fork and exec: it makes only async-signal-safe system calls and never allocates,
+// so it returns an errno (0 on success) and the ApplyStep that failed rather than a Status. The
+// caller reports failure to its parent and exits without exec.
 int ApplyInChild(const PreparedPolicy& policy, int* failed_step) noexcept;
 
 }  // namespace hearth::sandbox

@@ -97,6 +97,11 @@ CREATE TABLE tool_grants (
   created_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 3: the audit log is browsed a page at a time, filtered by tool or by conversation.
+    R"sql(
+CREATE INDEX audit_by_tool ON audit (tool, id);
+CREATE INDEX audit_by_conversation ON audit (conversation_id, id);
+)sql",
 };
 constexpr int kKnownVersions = static_cast<int>(std::size(kMigrations));
 

@@ -46,6 +46,11 @@ enum class Store::Query : int {
   kInsertAudit,
   kTrimAudit,
   kListAudit,
+  kListAuditByTool,
+  kListAuditByConversation,
+  kListAuditByToolAndConversation,
+  kListAuditTools,
+  kListAuditConversations,
   kInsertGrant,
   kHasGrant,
   kListGrants,
@@ -59,6 +64,7 @@ enum class Store::Query : int {
 #define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms, state, meta"
 #define HEARTH_SESSION_COLUMNS \
   "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"
+#define HEARTH_AUDIT_COLUMNS "id, at_ms, coalesce(conversation_id, 0), tool, target, reason"
 
 struct Store::Statements {
   struct Sql {
@@ -127,9 +133,26 @@ struct Store::Statements {
        "INSERT INTO audit (at_ms, conversation_id, tool, target, reason)"
        " VALUES (?1, ?2, ?3, ?4, ?5)"},
       {Query::kTrimAudit, "DELETE FROM audit WHERE id <= (SELECT max(id) FROM audit) - ?1"},
+      // One statement per filter, so that each walks its own index (audit_by_tool,
+      // audit_by_conversation) from the cursor down; ?1 is the cursor, ?2 the limit.
       {Query::kListAudit,
-       "SELECT id, at_ms, coalesce(conversation_id, 0), tool, target, reason FROM audit"
-       " ORDER BY id DESC LIMIT ?1"},
+       "SELECT " HEARTH_AUDIT_COLUMNS " FROM audit WHERE id < ?1 ORDER BY id DESC LIMIT ?2"},
+      {Query::kListAuditByTool,
+       "SELECT " HEARTH_AUDIT_COLUMNS
+       " FROM audit WHERE tool = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2"},
+      {Query::kListAuditByConversation,
+       "SELECT " HEARTH_AUDIT_COLUMNS
+       " FROM audit WHERE conversation_id = ?3 AND id < ?1 ORDER BY id DESC LIMIT ?2"},
+      {Query::kListAuditByToolAndConversation,
+       "SELECT " HEARTH_AUDIT_COLUMNS
+       " FROM audit WHERE tool = ?3 AND conversation_id = ?4 AND id < ?1"
+       " ORDER BY id DESC LIMIT ?2"},
+      {Query::kListAuditTools, "SELECT DISTINCT tool FROM audit ORDER BY tool LIMIT ?1"},
+      {Query::kListAuditConversations,
+       "SELECT a.conversation_id, coalesce(c.title, '') FROM"
+       " (SELECT conversation_id, max(id) AS last FROM audit WHERE conversation_id IS NOT NULL"
+       "  GROUP BY conversation_id) a"
+       " LEFT JOIN conversations c ON c.id = a.conversation_id ORDER BY a.last DESC LIMIT ?1"},
       {Query::kInsertGrant,
        "INSERT INTO tool_grants (key, label, created_ms) VALUES (?1, ?2, ?3)"
        " ON CONFLICT (key) DO UPDATE SET label = excluded.label"},
@@ -160,6 +183,7 @@ struct Store::Statements {
 #undef HEARTH_CONVERSATION_COLUMNS
 #undef HEARTH_MESSAGE_COLUMNS
 #undef HEARTH_SESSION_COLUMNS
+#undef HEARTH_AUDIT_COLUMNS
 
 namespace {
 
@@ -167,6 +191,7 @@ constexpr std::string_view kDefaultTitle = "New conversation";
 constexpr std::string_view kWhitespace = " \t\n\r\f\v";
 constexpr std::string_view kRoles[] = {"user", "assistant", "system", "tool"};
 constexpr size_t kMaxKeyBytes = 256;
+constexpr size_t kMaxAuditFieldBytes = 1024;
 constexpr size_t kMaxUserAgentBytes = 256;
 constexpr size_t kMaxSearchTerms = 16;
 
@@ -686,7 +711,6 @@ Result<int64_t> Store::DeleteExpiredLoginTokens(int64_t now_ms) {
 }
 
 Status Store::AddAuditEntry(const AuditEntry& entry) {
-  constexpr size_t kMaxFieldBytes = 1024;
   std::lock_guard lock(mu_);
   Result<Transaction> transaction = Transaction::Begin(*db_);
   if (!transaction.ok()) return transaction.status();
@@ -698,9 +722,9 @@ Status Store::AddAuditEntry(const AuditEntry& entry) {
     } else {
       insert->BindNull(2);
     }
-    insert->Bind(3, TruncateUtf8(entry.tool, kMaxFieldBytes))
-        .Bind(4, TruncateUtf8(entry.target, kMaxFieldBytes))
-        .Bind(5, TruncateUtf8(entry.reason, kMaxFieldBytes));
+    insert->Bind(3, TruncateUtf8(entry.tool, kMaxAuditFieldBytes))
+        .Bind(4, TruncateUtf8(entry.target, kMaxAuditFieldBytes))
+        .Bind(5, TruncateUtf8(entry.reason, kMaxAuditFieldBytes));
     if (Status status = insert->Run(); !status.ok()) return status;
   }
   {
@@ -711,9 +735,24 @@ Status Store::AddAuditEntry(const AuditEntry& entry) {
 }
 
 Result<std::vector<AuditEntry>> Store::ListAuditEntries(int limit) {
+  return ListAuditEntries(AuditQuery{.limit = limit});
+}
+
+Result<std::vector<AuditEntry>> Store::ListAuditEntries(const AuditQuery& query) {
+  if (query.tool.size() > kMaxAuditFieldBytes) return std::vector<AuditEntry>{};  // none so long
+  const bool by_tool = !query.tool.empty();
+  const bool by_conversation = query.conversation_id > 0;
+  Query which = by_tool && by_conversation ? Query::kListAuditByToolAndConversation
+                : by_tool                  ? Query::kListAuditByTool
+                : by_conversation          ? Query::kListAuditByConversation
+                                           : Query::kListAudit;
   std::lock_guard lock(mu_);
-  StatementScope list = Use(Query::kListAudit);
-  list->Bind(1, ClampLimit(limit));
+  StatementScope list = Use(which);
+  list->Bind(1, query.before_id.value_or(std::numeric_limits<int64_t>::max()))
+      .Bind(2, ClampLimit(query.limit));
+  int next = 3;
+  if (by_tool) list->Bind(next++, query.tool);
+  if (by_conversation) list->Bind(next++, query.conversation_id);
   std::vector<AuditEntry> entries;
   for (;;) {
     Result<bool> row = list->Step();
@@ -727,6 +766,33 @@ Result<std::vector<AuditEntry>> Store::ListAuditEntries(int limit) {
         .target = std::string(list->ColumnText(4)),
         .reason = std::string(list->ColumnText(5)),
     });
+  }
+}
+
+Result<std::vector<std::string>> Store::ListAuditTools() {
+  std::lock_guard lock(mu_);
+  StatementScope list = Use(Query::kListAuditTools);
+  list->Bind(1, kMaxPageSize);
+  std::vector<std::string> tools;
+  for (;;) {
+    Result<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return tools;
+    tools.emplace_back(list->ColumnText(0));
+  }
+}
+
+Result<std::vector<AuditConversation>> Store::ListAuditConversations() {
+  std::lock_guard lock(mu_);
+  StatementScope list = Use(Query::kListAuditConversations);
+  list->Bind(1, kMaxPageSize);
+  std::vector<AuditConversation> conversations;
+  for (;;) {
+    Result<bool> row = list->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return conversations;
+    conversations.push_back(
+        {.id = list->ColumnInt64(0), .title = std::string(list->ColumnText(1))});
   }
 }
 

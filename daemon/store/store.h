@@ -50,7 +50,9 @@ struct Message {
   std::string meta;
 };
 
-// A tool call that the sandbox or the deny-list refused, for the audit log.
+// One entry of the audit log: a tool call the sandbox, the deny-list or the user refused, a
+// refusal a confined program met while it ran, or the confined start of a program (a command, an
+// MCP server).
 struct AuditEntry {
   int64_t id = 0;
   int64_t at_ms = 0;
@@ -58,6 +60,23 @@ struct AuditEntry {
   std::string tool;
   std::string target;
   std::string reason;
+};
+
+// Which audit entries to list, newest first: those of one tool and/or one conversation (or all),
+// older than entry `before_id` (the last entry of the previous page; keyset paging, so entries
+// added meanwhile neither repeat nor shift a page).
+struct AuditQuery {
+  std::string tool;             // empty: every tool
+  int64_t conversation_id = 0;  // 0: every conversation (and entries tied to none)
+  std::optional<int64_t> before_id;
+  int limit = 50;  // clamped to 1..kMaxPageSize
+};
+
+// A conversation the audit log names, for its filter. `title` is empty when the conversation has
+// been deleted since (its entries stay).
+struct AuditConversation {
+  int64_t id = 0;
+  std::string title;
 };
 
 // A tool the user chose to always allow.
@@ -184,10 +203,16 @@ class Store {
   Result<bool> ConsumeLoginToken(std::string_view token_hash, int64_t now_ms);
   Result<int64_t> DeleteExpiredLoginTokens(int64_t now_ms);
 
-  // The audit log of refused tool calls, newest first. Entries past kMaxAuditEntries are dropped,
-  // oldest first, so a model that keeps trying cannot grow the file without bound.
+  // The audit log. Entries past kMaxAuditEntries are dropped, oldest first, so a model that
+  // keeps trying cannot grow the file without bound; tool, target and reason are cut to 1 KiB.
   Status AddAuditEntry(const AuditEntry& entry);
+  // Newest first: the `limit` newest, or one page of those `query` selects.
   Result<std::vector<AuditEntry>> ListAuditEntries(int limit);
+  Result<std::vector<AuditEntry>> ListAuditEntries(const AuditQuery& query);
+  // What the log's filters offer: the tools it names (by name), and the conversations it names
+  // (the most recently logged first). At most kMaxPageSize of each.
+  Result<std::vector<std::string>> ListAuditTools();
+  Result<std::vector<AuditConversation>> ListAuditConversations();
 
   // Tools the user always allows.
   Status AddToolGrant(std::string_view key, std::string_view label, int64_t now_ms);
@@ -198,7 +223,7 @@ class Store {
   Result<Stats> GetStats();
   const std::string& path() const { return path_; }
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   static constexpr int64_t kMaxAuditEntries = 10000;
 
  private:

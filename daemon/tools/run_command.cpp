@@ -12,6 +12,7 @@
 #include "base/paths.h"
 #include "base/utf8.h"
 #include "sandbox/child_process.h"
+#include "tools/output_refusals.h"
 
 namespace hearth::tools {
 namespace {
@@ -22,6 +23,7 @@ using sandbox::PreparedPolicy;
 
 constexpr size_t kMaxCommandLength = 64 * 1024;
 constexpr size_t kMaxReportedWords = 8;
+constexpr size_t kMaxReportedRefusals = 8;
 constexpr std::chrono::milliseconds kStopGrace{1000};
 
 // `path` (absolute) with ".", ".." and repeated slashes resolved lexically.
@@ -150,12 +152,39 @@ class RunCommandTool final : public Tool {
   bool Denied(const std::string& path) const;
   // Write-protected: commands may read it but not change it.
   bool Protected(const std::string& path) const;
+  // Records the run and the refusals its output reports, for the audit log.
+  void Audit(const ToolContext& context, const std::string& command, const PreparedPolicy& policy,
+             pid_t pid, const sandbox::RunOutput& run) const;
 
   RunCommandOptions options_;
   std::vector<Root> roots_;
   std::vector<std::string> read_only_;
   llm::ToolSchema schema_;
 };
+
+void RunCommandTool::Audit(const ToolContext& context, const std::string& command,
+                           const PreparedPolicy& policy, pid_t pid,
+                           const sandbox::RunOutput& run) const {
+  if (!context.on_audit_note) return;
+  size_t more = 0;
+  std::vector<OutputRefusal> refusals = RefusalsInOutput(run.out, kMaxReportedRefusals, &more);
+  for (const OutputRefusal& refusal : refusals) {
+    context.on_audit_note(AuditNote{
+        schema_.name, refusal.target,
+        "refused while the command ran, as its output says: \"" + refusal.line +
+            "\" (most likely the sandbox; the line is the program's own, not the kernel's)"});
+  }
+  std::string ended = run.timed_out   ? "timed out after " + Seconds(options_.timeout)
+                      : run.cancelled ? std::string("cancelled")
+                                      : run.exit.Describe();
+  std::string reported = refusals.empty()
+                             ? "no refusal in its output"
+                             : std::to_string(refusals.size() + more) + " refusal(s) in its output";
+  context.on_audit_note(AuditNote{
+      schema_.name, command,
+      "ran confined by " + sandbox::DescribeConfinement(options_.policy, policy.report()) +
+          "; pid " + std::to_string(pid) + ", " + ended + "; " + reported});
+}
 
 bool RunCommandTool::Denied(const std::string& path) const {
   const sandbox::DenyList& deny = options_.policy.deny_list;
@@ -306,6 +335,7 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
   child_options.stderr_mode = ChildOptions::Stderr::kIntoStdout;
   auto child = ChildProcess::Spawn(child_options, *policy);
   if (!child.ok()) return Error("The command could not be started: " + child.status().message());
+  const pid_t pid = (**child).pid();
 
   sandbox::RunLimits limits;
   limits.timeout = options_.timeout;
@@ -314,6 +344,7 @@ ToolResult RunCommandTool::Call(const Json::Value& arguments, const ToolContext&
   limits.grace = kStopGrace;
   auto run = sandbox::RunToCompletion(**child, limits);
   if (!run.ok()) return Error("The command could not be watched: " + run.status().message());
+  Audit(context, command, *policy, pid, *run);
 
   if (run->truncated()) DropIncompleteUtf8Tail(run->out);
   std::string text =

@@ -27,12 +27,22 @@ struct Denial {
   std::string reason;
 };
 
+// Something else the audit log keeps: a program's run in the sandbox (how it was confined, how it
+// ended), or a refusal that program met while it ran. Not a refusal of the call itself.
+struct AuditNote {
+  std::string tool;
+  std::string target;  // the command, or what the program was refused
+  std::string text;
+};
+
 // What a tool may use while it runs. Not owned by the tool.
 struct ToolContext {
   // Set by another thread when the user presses Stop; long-running tools check it.
   const std::atomic<bool>* cancel = nullptr;
   // Called for every refusal by the sandbox or the deny-list. May be empty.
   std::function<void(const Denial&)> on_denial;
+  // Called for what a tool that starts programs has to record (see AuditNote). May be empty.
+  std::function<void(const AuditNote&)> on_audit_note;
 };
 
 // One tool. Implementations are thread-compatible: the agent calls one tool at a time per run,

@@ -193,6 +193,10 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (auto r = only("GET")) return *r;
     return SettingsPage(request, "");
   }
+  if (path == "/settings/audit") {
+    if (auto r = only("GET")) return *r;
+    return AuditPage(request);
+  }
   if (path == "/settings/agent") {
     if (auto r = only("POST")) return *r;
     return SaveAgentSettings(request, form);

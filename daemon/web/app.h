@@ -87,6 +87,8 @@ class App final : public http::Handler {
   http::Response SettingsPage(const http::Request& request, std::string_view saved,
                               std::string_view agent_saved = {});
   http::Response SaveSettings(const http::Request& request, const http::FormFields& form);
+  // GET /settings/audit?tool=&conversation=&before= (audit_routes.cpp).
+  http::Response AuditPage(const http::Request& request);
   http::Response Logout(const http::Request& request);
   http::Response RevokeAll();
 

@@ -75,7 +75,7 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     }
     agent.fetch_url = config.fetch_url.enabled;
     if (auto grants = store_.ListToolGrants(); grants.ok()) agent.grants = std::move(*grants);
-    if (auto audit = store_.ListAuditEntries(50); audit.ok()) agent.audit = std::move(*audit);
+    if (auto audit = store_.ListAuditEntries(10); audit.ok()) agent.audit = std::move(*audit);
     agent.saved = std::string(agent_saved);
   }
   Html main = views_->Settings(info, Theme(), saved, agent);

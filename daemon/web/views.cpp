@@ -21,7 +21,7 @@ constexpr std::string_view kTemplateNames[] = {
     "delete_confirm", "empty",          "conversation",      "earlier",   "message",
     "notice_message", "search_hit",     "search_results",    "settings",  "error",
     "navigation_oob", "title_oob",      "tool_call",         "approval",  "run",
-    "run_done",       "agent_settings",
+    "run_done",       "agent_settings", "audit_log",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -520,18 +520,11 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
     }
     Html audit;
     if (a.audit.empty()) {
-      audit.html = "<p>None so far.</p>";
+      audit.html = "<p>Nothing recorded yet.</p>";
     } else {
-      audit.html =
-          "<table class=\"audit\"><thead><tr><th>When</th><th>Tool</th><th>Target</th>"
-          "<th>Why</th></tr></thead><tbody>";
-      for (const store::AuditEntry& e : a.audit) {
-        audit.html += "<tr><td><time datetime=\"" + IsoTime(e.at_ms) + "\">" +
-                      Escape(ShortTime(e.at_ms)) + "</time></td><td>" + Escape(e.tool) +
-                      "</td><td><code>" + Escape(e.target) + "</code></td><td>" + Escape(e.reason) +
-                      "</td></tr>";
-      }
-      audit.html += "</tbody></table>";
+      audit.html = AuditTable(a.audit, {}).html +
+                   "<p><a href=\"/settings/audit\">The whole audit log, by tool and by "
+                   "conversation</a></p>";
     }
     Html others;
     if (a.other_servers.empty()) {

@@ -69,6 +69,18 @@ struct AgentSettingsInfo {
   std::string saved;  // "Saved." after a save
 };
 
+// What the audit log page shows: one page of entries and its filters.
+struct AuditLogInfo {
+  std::vector<store::AuditEntry> entries;  // newest first
+  bool more = false;                       // older entries match the filters too
+  bool first_page = true;
+  std::string tool;             // the filter in force; empty for every tool
+  int64_t conversation_id = 0;  // the filter in force; 0 for every conversation
+  std::vector<std::string> tools;
+  std::vector<store::AuditConversation> conversations;
+  int64_t total = 0;  // entries in the log, unfiltered
+};
+
 // Renders every page and fragment from the embedded templates. Holds no state besides the parsed
 // templates, so it is thread-safe. All text from users or the database is escaped here.
 class Views {
@@ -112,6 +124,13 @@ class Views {
   Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
   Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved,
                 const AgentSettingsInfo& agent = {}) const;
+  // The audit log page (audit_views.cpp). Every field of an entry is escaped: targets and reasons
+  // hold what a model or a program wrote.
+  Html AuditLog(const AuditLogInfo& info) const;
+  // Entries as a table, each linking to its conversation (titled from `conversations` when
+  // listed there).
+  Html AuditTable(const std::vector<store::AuditEntry>& entries,
+                  const std::vector<store::AuditConversation>& conversations) const;
   // The models a "Test connection" found, or why it failed.
   Html ModelList(const Result<std::vector<std::string>>& models) const;
   Html Error(std::string_view heading, std::string_view text) const;

@@ -390,7 +390,7 @@ describe('A conversation with the agent', () => {
 
     const response = await page.goto(new URL('/settings', daemon.url).href);
     assert.equal(response.status(), 200);
-    const heading = page.getByRole('heading', { name: 'Refused tool calls' });
+    const heading = page.getByRole('heading', { name: 'Audit log' });
     await heading.waitFor();
     const rows = page.locator('table.audit tbody tr', { hasText: 'run_command' });
     assert.equal(await rows.count(), 1, 'only the denied call is listed');

@@ -891,12 +891,120 @@ TEST_F(AgentApprovals, DenyOnceAndAlwaysEachDoWhatTheySay) {
   std::vector<store::AuditEntry> audit;
   std::vector<store::ToolGrant> grants;
   ASSERT_NO_FATAL_FAILURE(StoredToolRecords(&audit, &grants));
-  ASSERT_EQ(audit.size(), 1u);
-  EXPECT_EQ(audit[0].tool, "run_command");
-  EXPECT_EQ(audit[0].reason, "denied by the user");
-  EXPECT_NE(audit[0].target.find("echo ran-"), npos) << audit[0].target;
+  // Newest first: the three runs (each recorded with its confinement), then the Deny.
+  ASSERT_EQ(audit.size(), 4u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(audit[i].tool, "run_command");
+    EXPECT_TRUE(audit[i].reason.starts_with("ran confined by Landlock ABI")) << audit[i].reason;
+  }
+  EXPECT_EQ(audit[3].tool, "run_command");
+  EXPECT_EQ(audit[3].reason, "denied by the user");
+  EXPECT_NE(audit[3].target.find("echo ran-"), npos) << audit[3].target;
   ASSERT_EQ(grants.size(), 1u);
   EXPECT_EQ(grants[0].key, "run_command");
+}
+
+// The audit log records a Deny, and a command's confined run with the refusals it met (a file
+// outside the workspace, a socket); Settings pages through it and filters it, showing what the
+// model wrote as text.
+TEST_F(AgentApprovals, TheAuditLogRecordsADenyAConfinedRunAndItsRefusalsAndBrowsesThem) {
+  const std::string command =
+      "echo '<script>alert(1)</script>' >/dev/null; cat /var/lib/dpkg/status; "
+      "perl -e 'socket(my $s, 2, 1, 0) or die \"socket: $!\\n\"'";
+  FakeLlm::Options options;
+  Json::Value arguments(Json::objectValue);
+  arguments["command"] = command;
+  options.transcripts["audited.0.sse"] =
+      SseToolCalls("audited", {{"call_audit", "run_command", arguments}});
+  options.transcripts["audited.1.sse"] = SseAnswer("audited", "Done.");
+  ASSERT_NO_FATAL_FAILURE(StartFake(std::move(options)));
+  WriteHomeFile("proj/readme.txt", "a project\n");
+  {
+    // Older entries of another tool, enough for two pages of them.
+    std::filesystem::create_directories(dirs_.data_dir());
+    std::unique_ptr<store::Store> store = OpenStore();
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 60; ++i) {
+      ASSERT_TRUE(store
+                      ->AddAuditEntry({.at_ms = WallMs(),
+                                       .tool = "seeded",
+                                       .target = "t" + std::to_string(i),
+                                       .reason = "seeded"})
+                      .ok());
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(Config(Provider("audited"), {Home("proj")})));
+
+  auto decide = [&](const std::string& decision) {
+    std::string id = NewConversation();
+    EXPECT_EQ(Send(id, "Audit it (" + decision + ")").status, 200);
+    auto live = Follow(id);
+    EXPECT_TRUE(live->WaitFor("class=\"approval\"")) << live->text();
+    Approve(id, ApprovalMessageId(live->text()), decision);
+    EXPECT_TRUE(live->WaitFor("event: end")) << live->text();
+    return id;
+  };
+  const std::string denied = decide("deny");
+  const std::string ran = decide("once");
+
+  auto rows = [](const std::string& html) { return Count(html, "<tr><td><time"); };
+  HttpResponse all = client_->Get("/settings/audit");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_NE(all.body.find("denied by the user"), npos) << all.body;
+  EXPECT_NE(all.body.find("ran confined by Landlock ABI"), npos) << all.body;
+  EXPECT_NE(all.body.find("workspace " + Home("proj") + " read-write"), npos) << all.body;
+  EXPECT_NE(all.body.find("<code>/var/lib/dpkg/status</code>"), npos) << all.body;
+  EXPECT_NE(all.body.find("<code>socket: Permission denied</code>"), npos) << all.body;
+  EXPECT_NE(all.body.find("2 refusal(s) in its output"), npos) << all.body;
+  // The model's command is shown as text, never as markup.
+  EXPECT_EQ(all.body.find("<script>alert(1)"), npos) << all.body;
+  EXPECT_NE(all.body.find("&lt;script&gt;alert(1)&lt;/script&gt;"), npos) << all.body;
+  // Each entry links to its conversation.
+  EXPECT_NE(all.body.find("<a href=\"/c/" + denied + "\">"), npos) << all.body;
+  EXPECT_NE(all.body.find("<a href=\"/c/" + ran + "\">"), npos) << all.body;
+  EXPECT_EQ(rows(all.body), 50u) << "one page";
+  EXPECT_NE(all.body.find("rel=\"next\""), npos);
+
+  // By conversation: the denied call's entry alone.
+  HttpResponse one = client_->Get("/settings/audit?conversation=" + denied);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(rows(one.body), 1u) << one.body;
+  EXPECT_NE(one.body.find("denied by the user"), npos) << one.body;
+  EXPECT_EQ(one.body.find("rel=\"next\""), npos);
+
+  // By tool, a page at a time, newest first, with a link to the older entries.
+  HttpResponse first = client_->Get("/settings/audit?tool=seeded");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(rows(first.body), 50u);
+  EXPECT_NE(first.body.find("<code>t59</code>"), npos);
+  EXPECT_EQ(first.body.find("<code>t9</code>"), npos);
+  size_t next = first.body.find("href=\"/settings/audit?tool=seeded&amp;before=");
+  ASSERT_NE(next, npos) << first.body;
+  size_t start = first.body.find('"', next) + 1;
+  std::string href = first.body.substr(start, first.body.find('"', start) - start);
+  for (size_t amp; (amp = href.find("&amp;")) != npos;) href.replace(amp, 5, "&");
+  HttpResponse second = client_->Get(href);
+  ASSERT_EQ(second.status, 200) << href;
+  EXPECT_EQ(rows(second.body), 10u) << second.body;
+  EXPECT_NE(second.body.find("<code>t9</code>"), npos);
+  EXPECT_NE(second.body.find("<code>t0</code>"), npos);
+  EXPECT_EQ(second.body.find("ran confined"), npos) << "only the filtered tool";
+  EXPECT_EQ(second.body.find("rel=\"next\""), npos);
+
+  // Empty and bad filters say so.
+  HttpResponse none = client_->Get("/settings/audit?tool=no_such_tool");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_NE(none.body.find("No entries match these filters"), npos) << none.body;
+  HttpResponse bad = client_->Get("/settings/audit?conversation=abc");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("must be the number of an entry or a conversation"), npos) << bad.body;
+
+  // Settings shows the newest entries and leads to the whole log.
+  HttpResponse settings = client_->Get("/settings");
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_NE(settings.body.find("<h2>Audit log</h2>"), npos);
+  EXPECT_NE(settings.body.find("href=\"/settings/audit\""), npos);
+  EXPECT_EQ(rows(settings.body), 10u);
 }
 
 // Regression (it broke in daemon/agent/agent.cpp, Agent::RunTool): the tool message with the

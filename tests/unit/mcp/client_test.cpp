@@ -116,6 +116,25 @@ TEST_F(AnMcpClient, ListsToolsAndCallsOne) {
       << client->StatusLine();
 }
 
+TEST_F(AnMcpClient, RecordsEachStartWithHowTheServerIsConfinedAndItsPid) {
+  ClientOptions options = Options();
+  std::vector<tools::AuditNote> notes;
+  options.on_start = [&](const tools::AuditNote& note) { notes.push_back(note); };
+  auto client = Make(std::move(options));
+  ASSERT_TRUE(client->ListTools().ok());
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].tool, "mcp:fake");
+  EXPECT_EQ(notes[0].target, std::string("node ") + HEARTH_MCP_FAKE_SERVER);
+  EXPECT_NE(notes[0].text.find("started confined by Landlock ABI "), std::string::npos)
+      << notes[0].text;
+  EXPECT_NE(notes[0].text.find("workspace " + workspace_.path() + " read-write"), std::string::npos)
+      << notes[0].text;
+  EXPECT_NE(notes[0].text.find("pid " + std::to_string(*client->server_pid())), std::string::npos)
+      << notes[0].text;
+  Call(*client, "echo", Args("text", "again"));
+  EXPECT_EQ(notes.size(), 1u) << "a running server is not started again";
+}
+
 TEST_F(AnMcpClient, OffersTheNewestVersionAndItsRootsCapability) {
   auto client = Make(Options());
   Json::Value seen = Parse(Call(*client, "seen").text);

@@ -182,7 +182,7 @@ TEST(AStoreFromTheFirstSchema, KeepsItsMessagesAsDoneWhenUpgraded) {
   ASSERT_EQ(messages->size(), 1u);
   EXPECT_EQ((*messages)[0].content, "from version one");
   EXPECT_EQ((*messages)[0].state, MessageState::kDone);
-  EXPECT_EQ((*store)->GetStats()->schema_version, 2);
+  EXPECT_EQ((*store)->GetStats()->schema_version, Store::kSchemaVersion);
 }
 
 }  // namespace

@@ -109,6 +109,7 @@ class RunCommand : public ::testing::Test {
     ToolContext context;
     context.cancel = &cancel_;
     context.on_denial = [this](const Denial& denial) { denials_.push_back(denial); };
+    context.on_audit_note = [this](const AuditNote& note) { notes_.push_back(note); };
     return tool_->Call(arguments, context);
   }
 
@@ -124,6 +125,7 @@ class RunCommand : public ::testing::Test {
   std::unique_ptr<Tool> tool_;
   std::atomic<bool> cancel_{false};
   std::vector<Denial> denials_;
+  std::vector<AuditNote> notes_;
 };
 
 TEST_F(RunCommand, DescribesItselfAndNeedsApproval) {
@@ -196,6 +198,36 @@ TEST_F(RunCommand, ReportsASymlinkThatLeadsToASecret) {
   EXPECT_EQ(denials_[0].target, "proj/innocent");
   ExpectNoSecret(result, "cat proj/innocent");
   EXPECT_TRUE(result.is_error);
+}
+
+TEST_F(RunCommand, RecordsEveryRunWithHowItWasConfinedAndHowItEnded) {
+  ToolResult result = Call("echo hi; exit 3");
+  EXPECT_TRUE(result.is_error);
+  ASSERT_EQ(notes_.size(), 1u);
+  EXPECT_EQ(notes_[0].tool, "run_command");
+  EXPECT_EQ(notes_[0].target, "echo hi; exit 3");
+  const std::string& text = notes_[0].text;
+  EXPECT_NE(text.find("ran confined by Landlock ABI " + std::to_string(sandbox::LandlockAbi())),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("workspace " + tmp_.File("home") + " read-write"), std::string::npos) << text;
+  EXPECT_NE(text.find("entries on the deny-list kept closed"), std::string::npos) << text;
+  EXPECT_NE(text.find("no network, no Unix sockets"), std::string::npos) << text;
+  EXPECT_NE(text.find("exited with status 3; no refusal in its output"), std::string::npos) << text;
+  EXPECT_TRUE(denials_.empty()) << "a run is not a refusal of the call";
+}
+
+TEST_F(RunCommand, RecordsTheRefusalsACommandMetOutsideTheWorkspaceAndAtASocket) {
+  WriteFile(tmp_.File("outside/data.txt"), "outside\n");
+  ToolResult result = Call("cat " + tmp_.File("outside/data.txt") +
+                           "; perl -e 'socket(my $s, 2, 1, 0) or die \"socket: $!\\n\"'");
+  EXPECT_EQ(result.text.find("outside\n"), std::string::npos) << result.text;
+  ASSERT_EQ(notes_.size(), 3u) << result.text;
+  EXPECT_EQ(notes_[0].target, tmp_.File("outside/data.txt"));
+  EXPECT_NE(notes_[0].text.find("Permission denied"), std::string::npos) << notes_[0].text;
+  EXPECT_EQ(notes_[1].target, "socket: Permission denied");
+  EXPECT_NE(notes_[2].text.find("ran confined by"), std::string::npos);
+  EXPECT_NE(notes_[2].text.find("2 refusal(s) in its output"), std::string::npos) << notes_[2].text;
 }
 
 TEST_F(RunCommand, WritesInsideTheProjectButNowhereElse) {
