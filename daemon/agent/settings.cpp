@@ -150,12 +150,17 @@ Status Settings::Load() {
         status = moved.WithContext("moving API keys out of the database");
       }
     }
+    // After one failure the store is not asked again: a keyring that does not answer would
+    // otherwise hold up the start by its timeout once per key.
+    Status store_failed;
     PutBackResult back = PutBackSecrets(doc, [&](const std::string& name) {
       if (auto it = known.find(name); it != known.end()) {
         values[name] = it->second;
         return Result<std::optional<std::string>>(std::optional<std::string>(it->second));
       }
+      if (!store_failed.ok()) return Result<std::optional<std::string>>(store_failed);
       Result<std::optional<std::string>> value = secrets_.Get(name);
+      if (!value.ok()) store_failed = value.status();
       if (value.ok() && *value) values[name] = **value;
       return value;
     });
