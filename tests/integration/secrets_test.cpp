@@ -282,6 +282,37 @@ TEST_F(Secrets, WithoutASecretServiceAKeyGoesToA0600FileInTheConfigDirectory) {
   EXPECT_NE(client_->Get("/settings").body.find("chmod 600"), npos);
 }
 
+TEST_F(Secrets, ASessionBusWithoutASecretServiceMeansTheFile) {
+  PrivateBus bus(dirs_.Env());
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(bus.address()));
+  ASSERT_NO_FATAL_FAILURE(SaveKeys(UniqueSecret("sk-bus-"), "t"));
+  EXPECT_NE(client_->Get("/settings").body.find("kept in file ~/config/hearth/secrets.json"), npos);
+}
+
+TEST_F(Secrets, ASecretServiceThatNeverAnswersIsReportedAndNoFileTakesItsPlace) {
+  PrivateBus bus(dirs_.Env());
+  // Activatable, but what the bus starts never takes the name: every call waits for Hearth's
+  // own timeout.
+  bus.AddService("org.freedesktop.secrets", "/bin/sleep 600");
+  ASSERT_EQ(
+      RunTool({"gdbus", "call", "--session", "--dest", "org.freedesktop.DBus", "--object-path",
+               "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.ReloadConfig"},
+              ToolEnv(dirs_, bus.address()))
+          .code,
+      0);
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(bus.address()));
+  std::string page = client_->Get("/settings").body;
+  EXPECT_NE(page.find("kept in GNOME Keyring / Secret Service."), npos) << page;
+  EXPECT_NE(page.find("did not answer"), npos) << page;
+  HttpResponse saved = client_->Post(
+      "/settings/agent", "provider_type=openai&base_url=" + FormEncode("http://127.0.0.1:9/v1") +
+                             "&model=m&api_key=sk-nowhere");
+  EXPECT_NE(saved.status, 200);
+  EXPECT_NE(saved.body.find("did not answer"), npos) << saved.body;
+  EXPECT_FALSE(std::filesystem::exists(dirs_.root() + "/config/hearth/secrets.json"));
+  EXPECT_EQ(DatabaseBytes(dirs_).find("sk-nowhere"), npos);
+}
+
 // What an older Hearth saved: the settings document with the key and the token in plain text,
 // saved twice (so an older copy also sits in the file's free space).
 void WritePlainSettings(const UserDirs& dirs, const std::string& api_key,
