@@ -130,6 +130,7 @@ Status Settings::Load() {
   std::map<std::string, std::string> values;
   std::set<std::string> unreadable;
   std::vector<std::string> notes;
+  bool plain_in_database = false;
   Result<std::optional<std::string>> text = store_.GetSetting(kSettingKey);
   Json::Value doc;
   if (!text.ok()) {
@@ -148,6 +149,7 @@ Status Settings::Load() {
                         "could not be moved: " +
                         moved.message());
         status = moved.WithContext("moving API keys out of the database");
+        plain_in_database = true;
       }
     }
     // After one failure the store is not asked again: a keyring that does not answer would
@@ -155,7 +157,8 @@ Status Settings::Load() {
     Status store_failed;
     PutBackResult back = PutBackSecrets(doc, [&](const std::string& name) {
       if (auto it = known.find(name); it != known.end()) {
-        values[name] = it->second;
+        // In the secret store only if the move worked; otherwise the next Save puts it there.
+        if (!plain_in_database) values[name] = it->second;
         return Result<std::optional<std::string>>(std::optional<std::string>(it->second));
       }
       if (!store_failed.ok()) return Result<std::optional<std::string>>(store_failed);
@@ -189,6 +192,7 @@ Status Settings::Load() {
   secret_values_ = std::move(values);
   unreadable_ = std::move(unreadable);
   secret_notes_ = std::move(notes);
+  plain_in_database_ = plain_in_database;
   Rebuild();
   return status;
 }
@@ -201,10 +205,12 @@ Status Settings::Save(AgentConfig saved) {
   if (!check.ok()) return check.status();
   std::map<std::string, std::string> held;
   size_t unreadable = 0;
+  bool plain_in_database = false;
   {
     std::lock_guard lock(mu_);
     held = secret_values_;
     unreadable = unreadable_.size();
+    plain_in_database = plain_in_database_;
   }
   if (unreadable > 0) {
     Status now = secrets_.Check();
@@ -227,6 +233,13 @@ Status Settings::Save(AgentConfig saved) {
   }
   if (Status s = store_.SetSetting(kSettingKey, WriteDocument(doc)); !s.ok()) return s;
   std::vector<std::string> notes;
+  // The document just replaced held plain keys (Load could not move them): no copy may stay.
+  if (plain_in_database) {
+    if (Status s = store_.ScrubDeletedData(); !s.ok()) {
+      notes.push_back("Old copies of keys may remain in the database file's free space: " +
+                      s.message());
+    }
+  }
   for (const auto& [name, value] : held) {
     if (values.contains(name)) continue;
     // The document no longer names it; a failure only leaves an unused value behind.
@@ -238,6 +251,7 @@ Status Settings::Save(AgentConfig saved) {
   saved_ = std::move(saved);
   secret_values_ = std::move(values);
   secret_notes_ = std::move(notes);
+  plain_in_database_ = false;
   Rebuild();
   return Status::Ok();
 }

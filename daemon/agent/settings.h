@@ -84,6 +84,7 @@ class Settings {
   std::map<std::string, std::string> secret_values_;  // what the secret store holds, by name
   std::set<std::string> unreadable_;                  // names Load could not read
   std::vector<std::string> secret_notes_;             // for SecretsReport
+  bool plain_in_database_ = false;  // keys Load could not move out are still in the store
 };
 
 }  // namespace hearth::agent

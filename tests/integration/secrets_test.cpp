@@ -363,5 +363,31 @@ TEST_F(Secrets, KeysAnOlderHearthSavedInTheDatabaseMoveToTheFileWithoutASecretSe
   EXPECT_NE(ReadAll(dirs_.root() + "/config/hearth/secrets.json").find(api_key), npos);
 }
 
+TEST_F(Secrets, KeysThatCouldNotMoveStayInUseAndLeaveWithTheNextSave) {
+  std::filesystem::create_directories(dirs_.data_dir());
+  std::string api_key = UniqueSecret("sk-stuck-");
+  ASSERT_NO_FATAL_FAILURE(WritePlainSettings(dirs_, api_key, "tok"));
+  // A secrets file others can read: Hearth will not put keys in it.
+  std::string file = dirs_.root() + "/config/hearth/secrets.json";
+  std::filesystem::create_directories(dirs_.root() + "/config/hearth");
+  { std::ofstream(file) << R"({"version": 1, "secrets": {}})"; }
+  ASSERT_EQ(chmod(file.c_str(), 0644), 0);
+
+  ASSERT_NO_FATAL_FAILURE(StartDaemon(""));
+  std::string page = client_->Get("/settings").body;
+  EXPECT_NE(page.find("2 keys are still in the database"), npos) << page;
+  EXPECT_NE(page.find("chmod 600"), npos) << page;
+  EXPECT_NE(page.find("saved (leave empty to keep it)"), npos) << page;  // still used
+  EXPECT_NE(DatabaseBytes(dirs_).find(api_key), npos);                   // nothing lost
+
+  ASSERT_EQ(chmod(file.c_str(), 0600), 0);
+  HttpResponse saved = client_->Post(
+      "/settings/agent",
+      "provider_type=openai&base_url=" + FormEncode("http://127.0.0.1:9/v1") + "&model=m");
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_NE(ReadAll(file).find(api_key), npos);
+  EXPECT_EQ(DatabaseBytes(dirs_).find(api_key), npos);
+}
+
 }  // namespace
 }  // namespace hearth::testing
