@@ -61,8 +61,8 @@ Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home);
 Result<AgentConfig> LoadConfigFile(const std::string& path, std::string_view home);
 // The settings page's values, overridden key by key by the file's.
 AgentConfig MergeConfig(const AgentConfig& file, const AgentConfig& saved);
-// The document ParseConfig reads back (for the settings page's store entry). API keys included:
-// the store is private to the user.
+// The document ParseConfig reads back, API keys included. Settings takes the keys out
+// (config_secrets.h) before the document goes to the store.
 std::string ConfigToJson(const AgentConfig& config);
 
 }  // namespace hearth::agent

@@ -1,6 +1,10 @@
 #include "agent/settings.h"
 
+#include <json/json.h>
+
+#include "agent/config_secrets.h"
 #include "base/clock.h"
+#include "base/json.h"
 #include "mcp/client.h"
 #include "mcp/mcp_tools.h"
 #include "sandbox/deny_list.h"
@@ -81,31 +85,118 @@ std::shared_ptr<const ToolBox> BoxWithMcpTools(McpState& state) {
 
 }  // namespace
 
-Settings::Settings(store::Store& store, AgentConfig file_config, std::string config_path,
-                   std::vector<std::string> own_dirs, std::string home)
+Settings::Settings(store::Store& store, secrets::SecretStore& secrets, AgentConfig file_config,
+                   std::string config_path, std::vector<std::string> own_dirs, std::string home)
     : store_(store),
+      secrets_(secrets),
       file_(std::move(file_config)),
       config_path_(std::move(config_path)),
       own_dirs_(std::move(own_dirs)),
       home_(std::move(home)) {}
 
+namespace {
+
+std::string WriteDocument(const Json::Value& doc) {
+  Json::StreamWriterBuilder writer;
+  writer["indentation"] = "  ";
+  return Json::writeString(writer, doc);
+}
+
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Moves keys an older Hearth saved in the store's document (`doc`, already rewritten with
+// references) to `secrets`, then rewrites the database file so that no copy of them is left in
+// it. On failure the document in the store is unchanged, and keeps the keys.
+Status MoveOutOfDatabase(store::Store& store, secrets::SecretStore& secrets,
+                         const std::vector<SecretValue>& plain, const Json::Value& doc,
+                         std::vector<std::string>& notes) {
+  for (const SecretValue& secret : plain) {
+    if (Status s = secrets.Put(secret.name, secret.value); !s.ok()) return s;
+  }
+  if (Status s = store.SetSetting(Settings::kSettingKey, WriteDocument(doc)); !s.ok()) return s;
+  std::string moved = Count(plain.size(), "key", "keys") + " saved by an older Hearth moved from " +
+                      "the database to " + secrets.Where() + ".";
+  if (Status s = store.ScrubDeletedData(); !s.ok()) {
+    moved += " Old copies may remain in the database file's free space until it is compacted (" +
+             s.message() + ").";
+  }
+  notes.push_back(std::move(moved));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Settings::Load() {
   Status status;
   AgentConfig saved;
+  std::map<std::string, std::string> values;
+  std::set<std::string> unreadable;
+  std::vector<std::string> notes;
+  bool plain_in_database = false;
   Result<std::optional<std::string>> text = store_.GetSetting(kSettingKey);
+  Json::Value doc;
   if (!text.ok()) {
     status = text.status();
+  } else if (*text && !ParseJson(**text, &doc, 32)) {
+    status = ParseConfig(**text, home_).status().WithContext("the saved agent settings");
   } else if (*text) {
-    Result<AgentConfig> parsed = ParseConfig(**text, home_);
+    std::vector<SecretValue> plain = TakeSecrets(doc);
+    // Values known without asking the secret store: those just taken out of the document.
+    std::map<std::string, std::string> known;
+    for (const SecretValue& secret : plain) known[secret.name] = secret.value;
+    if (!plain.empty()) {
+      if (Status moved = MoveOutOfDatabase(store_, secrets_, plain, doc, notes); !moved.ok()) {
+        notes.push_back(Count(plain.size(), "key is", "keys are") +
+                        " still in the database, where an older Hearth saved them, because they "
+                        "could not be moved: " +
+                        moved.message());
+        status = moved.WithContext("moving API keys out of the database");
+        plain_in_database = true;
+      }
+    }
+    // After one failure the store is not asked again: a keyring that does not answer would
+    // otherwise hold up the start by its timeout once per key.
+    Status store_failed;
+    PutBackResult back = PutBackSecrets(doc, [&](const std::string& name) {
+      if (auto it = known.find(name); it != known.end()) {
+        // In the secret store only if the move worked; otherwise the next Save puts it there.
+        if (!plain_in_database) values[name] = it->second;
+        return Result<std::optional<std::string>>(std::optional<std::string>(it->second));
+      }
+      if (!store_failed.ok()) return Result<std::optional<std::string>>(store_failed);
+      Result<std::optional<std::string>> value = secrets_.Get(name);
+      if (!value.ok()) store_failed = value.status();
+      if (value.ok() && *value) values[name] = **value;
+      return value;
+    });
+    for (const std::string& name : back.missing) {
+      notes.push_back("\"" + name + "\" is not in " + secrets_.Where() +
+                      " any more: enter it again in Settings.");
+    }
+    if (!back.unreadable.empty()) {
+      unreadable.insert(back.unreadable.begin(), back.unreadable.end());
+      notes.push_back(Count(back.unreadable.size(), "saved key", "saved keys") +
+                      " could not be read, so the servers that need them get none, and Settings "
+                      "cannot be changed until they can: " +
+                      back.first_error.message());
+      if (status.ok()) status = back.first_error.WithContext("reading the saved API keys");
+    }
+    Result<AgentConfig> parsed = ParseConfig(WriteDocument(doc), home_);
     if (parsed.ok()) {
       saved = std::move(*parsed);
       saved.from_file.clear();
-    } else {
+    } else if (status.ok()) {
       status = parsed.status().WithContext("the saved agent settings");
     }
   }
   std::lock_guard lock(mu_);
   saved_ = std::move(saved);
+  secret_values_ = std::move(values);
+  unreadable_ = std::move(unreadable);
+  secret_notes_ = std::move(notes);
+  plain_in_database_ = plain_in_database;
   Rebuild();
   return status;
 }
@@ -116,11 +207,66 @@ Status Settings::Save(AgentConfig saved) {
   // What is saved must read back: the same checks as the file's.
   Result<AgentConfig> check = ParseConfig(json, home_);
   if (!check.ok()) return check.status();
-  if (Status s = store_.SetSetting(kSettingKey, json); !s.ok()) return s;
+  std::map<std::string, std::string> held;
+  size_t unreadable = 0;
+  bool plain_in_database = false;
+  {
+    std::lock_guard lock(mu_);
+    held = secret_values_;
+    unreadable = unreadable_.size();
+    plain_in_database = plain_in_database_;
+  }
+  if (unreadable > 0) {
+    Status now = secrets_.Check();
+    return Status::Unavailable(
+        "Hearth could not read " + Count(unreadable, "saved key", "saved keys") +
+        " when it started, and saving now would lose them. " +
+        (now.ok() ? std::string("Restart Hearth (`hearthctl restart`) to read them, then save "
+                                "again.")
+                  : now.message()));
+  }
+  Json::Value doc;
+  if (!ParseJson(json, &doc, 32)) return Status::Internal("the settings document does not parse");
+  std::map<std::string, std::string> values;
+  for (SecretValue& secret : TakeSecrets(doc)) {
+    auto it = held.find(secret.name);
+    if (it == held.end() || it->second != secret.value) {
+      if (Status s = secrets_.Put(secret.name, secret.value); !s.ok()) return s;
+    }
+    values[secret.name] = std::move(secret.value);
+  }
+  if (Status s = store_.SetSetting(kSettingKey, WriteDocument(doc)); !s.ok()) return s;
+  std::vector<std::string> notes;
+  // The document just replaced held plain keys (Load could not move them): no copy may stay.
+  if (plain_in_database) {
+    if (Status s = store_.ScrubDeletedData(); !s.ok()) {
+      notes.push_back("Old copies of keys may remain in the database file's free space: " +
+                      s.message());
+    }
+  }
+  for (const auto& [name, value] : held) {
+    if (values.contains(name)) continue;
+    // The document no longer names it; a failure only leaves an unused value behind.
+    if (Status s = secrets_.Remove(name); !s.ok()) {
+      notes.push_back("An old value, \"" + name + "\", could not be removed: " + s.message());
+    }
+  }
   std::lock_guard lock(mu_);
   saved_ = std::move(saved);
+  secret_values_ = std::move(values);
+  secret_notes_ = std::move(notes);
+  plain_in_database_ = false;
   Rebuild();
   return Status::Ok();
+}
+
+std::vector<std::string> Settings::SecretsReport() const {
+  std::vector<std::string> report = {"API keys and MCP environment values are kept in " +
+                                     secrets_.Where() + "."};
+  if (Status s = secrets_.Check(); !s.ok()) report.push_back(s.message());
+  std::lock_guard lock(mu_);
+  report.insert(report.end(), secret_notes_.begin(), secret_notes_.end());
+  return report;
 }
 
 void Settings::Rebuild() {

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "secrets/secret_store.h"
 #include "store/store.h"
 
 namespace hearth::agent {
@@ -17,20 +20,32 @@ struct McpState;  // settings.cpp: the MCP servers, and the tool box that includ
 // (read once at start-up) and from the settings page (kept in the store under kSettingKey); a
 // key the file sets wins. Saving rebuilds the tools: the workspace is reopened and the deny-list
 // recomputed, and runs already under way finish with the tools they started with. Thread-safe.
+//
+// The settings page's API keys and MCP environment values live in `secrets`, never in the store:
+// the store's document names them (config_secrets.h). They are read once, by Load, and kept in
+// memory; Save writes the ones that changed and forgets the ones no longer named.
 class Settings {
  public:
   static constexpr std::string_view kSettingKey = "agent.config";
 
   // `own_dirs` are Hearth's own directories (data, configuration, runtime: the database, API
   // keys, login tokens): always on the deny-list.
-  Settings(store::Store& store, AgentConfig file_config, std::string config_path,
-           std::vector<std::string> own_dirs, std::string home);
+  Settings(store::Store& store, secrets::SecretStore& secrets, AgentConfig file_config,
+           std::string config_path, std::vector<std::string> own_dirs, std::string home);
 
   // Reads the saved values and builds the tools. A saved document that no longer parses is
-  // reported and ignored (the file's values and the defaults still apply).
+  // reported and ignored (the file's values and the defaults still apply). Keys an older Hearth
+  // left in the store move to the secret store, and the database file is rewritten without
+  // them; when the secret store cannot take them (a locked keyring), they stay where they were,
+  // are used, and the returned status says why.
   Status Load();
-  // Replaces the settings page's values (keys the file sets are kept from the file).
+  // Replaces the settings page's values (keys the file sets are kept from the file). Fails,
+  // changing nothing, when a key cannot be saved in the secret store, and while keys saved
+  // before could not be read (saving would forget them).
   Status Save(AgentConfig saved);
+  // For the settings page: where the keys are kept, then what is wrong with them, if anything
+  // (a locked keyring, a key missing from it, keys still in the database), a line each.
+  std::vector<std::string> SecretsReport() const;
 
   AgentConfig Current() const;
   AgentConfig Saved() const;
@@ -52,6 +67,7 @@ class Settings {
   void Rebuild();  // requires mu_
 
   store::Store& store_;
+  secrets::SecretStore& secrets_;
   const AgentConfig file_;
   const std::string config_path_;
   const std::vector<std::string> own_dirs_;
@@ -65,6 +81,10 @@ class Settings {
   std::shared_ptr<const ToolBox> tools_;
   std::vector<std::string> report_;
   std::shared_ptr<McpState> mcp_;  // null without MCP servers; the state locks itself
+  std::map<std::string, std::string> secret_values_;  // what the secret store holds, by name
+  std::set<std::string> unreadable_;                  // names Load could not read
+  std::vector<std::string> secret_notes_;             // for SecretsReport
+  bool plain_in_database_ = false;  // keys Load could not move out are still in the store
 };
 
 }  // namespace hearth::agent

@@ -31,6 +31,7 @@
 #include "http/health_check.h"
 #include "http/listen_socket.h"
 #include "http/server.h"
+#include "secrets/secret_store.h"
 #include "store/store.h"
 #include "supervisor/backend_process.h"
 #include "supervisor/control_channel.h"
@@ -161,7 +162,9 @@ int RunBackend(int argc) {
   std::string config_path;
   agent::AgentConfig file_config;
   std::vector<std::string> own_dirs = {paths->data_dir, paths->runtime_dir};
+  secrets::SelectOptions secret_options;
   if (auto config_dir = ConfigDir(); config_dir.ok()) {
+    secret_options.config_dir = *config_dir;
     own_dirs.push_back(*config_dir);
     config_path = *config_dir + "/config.json";
     auto loaded = agent::LoadConfigFile(config_path, home);
@@ -171,7 +174,15 @@ int RunBackend(int argc) {
     }
     file_config = std::move(*loaded);
   }
-  agent::Settings settings(**store, std::move(file_config), config_path, std::move(own_dirs), home);
+  // API keys and MCP environment values: the keyring when the session has one, else a file.
+  secret_options.home = home;
+  const char* secret_store_env = std::getenv("HEARTH_SECRET_STORE");
+  secret_options.force_file =
+      secret_store_env != nullptr && std::string_view(secret_store_env) == "file";
+  std::unique_ptr<secrets::SecretStore> secret_store = secrets::SelectSecretStore(secret_options);
+  LogInfo("API keys are kept in " + secret_store->Where());
+  agent::Settings settings(**store, *secret_store, std::move(file_config), config_path,
+                           std::move(own_dirs), home);
   if (Status loaded = settings.Load(); !loaded.ok()) LogWarning(loaded.message());
 
   auto listener = http::AcquireListenSocket();

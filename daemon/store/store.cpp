@@ -617,6 +617,15 @@ Status Store::SetSetting(std::string_view key, std::string_view value) {
   return set->Bind(1, key).Bind(2, value).Run();
 }
 
+Status Store::ScrubDeletedData() {
+  std::lock_guard lock(mu_);
+  // TRUNCATE: the WAL's old frames hold old page images, and a checkpoint alone leaves them in
+  // the file to be overwritten later.
+  return db_->Exec(
+      "PRAGMA temp_store = MEMORY; VACUUM; PRAGMA wal_checkpoint(TRUNCATE); "
+      "PRAGMA temp_store = DEFAULT;");
+}
+
 Status Store::InsertSession(const SessionRecord& session) {
   if (Status status = CheckKey(session.id_hash); !status.ok()) return status;
   std::lock_guard lock(mu_);

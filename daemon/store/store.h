@@ -184,6 +184,11 @@ class Store {
   // Settings: small string values by key.
   Result<std::optional<std::string>> GetSetting(std::string_view key);
   Status SetSetting(std::string_view key, std::string_view value);
+  // Rewrites the file so that no deleted or replaced value survives in it: VACUUM (a fresh copy
+  // without free pages or the free space inside pages, built in memory, not in a temporary file),
+  // then a checkpoint that empties the WAL. For a value that must not stay on disk (an API key
+  // moved out of an older database); it costs a rewrite of the whole file.
+  Status ScrubDeletedData();
 
   // Sessions, keyed by the hash of the cookie value.
   Status InsertSession(const SessionRecord& session);

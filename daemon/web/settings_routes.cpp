@@ -68,6 +68,7 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     agent.unlocked_paths = config.unlocked_paths;
     agent.protected_defaults = sandbox::ProtectedList::DefaultPatterns();
     agent.sandbox_report = agent_.settings->SandboxReport();
+    agent.secrets_report = agent_.settings->SecretsReport();
     for (const agent::McpServerConfig& server : config.mcp_servers) {
       McpServerInfo info{server.name, server.command, server.args, {}};
       for (const auto& [name, value] : server.env) info.env_names.push_back(name);

@@ -505,6 +505,10 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
     }
     Html report;
     for (const std::string& line : a.sandbox_report) report.html += "<li>" + Escape(line) + "</li>";
+    Html secrets;
+    for (const std::string& line : a.secrets_report) {
+      secrets.html += "<li>" + Escape(line) + "</li>";
+    }
     Html grants;
     if (a.grants.empty()) {
       grants.html = "<p>None: every call of a tool that changes things asks first.</p>";
@@ -613,6 +617,7 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"mcp_servers", servers},
                 {"mcp_disabled", Html{Disabled(file("mcp_servers"))}},
                 {"sandbox", report},
+                {"secrets", secrets},
                 {"grants", grants},
                 {"audit", audit},
                 {"saved", a.saved},

@@ -62,6 +62,7 @@ struct AgentSettingsInfo {
   std::vector<std::string> unlocked_paths;
   std::vector<std::string> protected_defaults;
   std::vector<std::string> sandbox_report;
+  std::vector<std::string> secrets_report;  // where keys are kept; problems with them
   std::vector<McpServerInfo> mcp_servers;
   bool fetch_url = false;
   std::vector<store::ToolGrant> grants;

@@ -8,6 +8,7 @@
 #include "agent/settings.h"
 #include "mcp/mcp_tools.h"
 #include "sandbox/landlock.h"
+#include "secrets/file_store.h"
 #include "testing/temp_dir.h"
 
 namespace hearth::agent {
@@ -35,8 +36,9 @@ class SettingsWithMcpServers : public ::testing::Test {
     file.workspace_roots = {workspace_.path()};
     file.mcp_servers = std::move(servers);
     file.from_file = {"workspace_roots", "mcp_servers"};
-    auto settings = std::make_unique<Settings>(
-        *store_, std::move(file), "", std::vector<std::string>{data_.path()}, workspace_.path());
+    auto settings =
+        std::make_unique<Settings>(*store_, secrets_, std::move(file), "",
+                                   std::vector<std::string>{data_.path()}, workspace_.path());
     EXPECT_TRUE(settings->Load().ok());
     return settings;
   }
@@ -49,6 +51,7 @@ class SettingsWithMcpServers : public ::testing::Test {
 
   unit::TempDir workspace_;
   unit::TempDir data_;
+  secrets::FileSecretStore secrets_{data_.path() + "/config", "config"};
   std::unique_ptr<store::Store> store_;
 };
 
