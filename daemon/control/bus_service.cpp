@@ -3,9 +3,9 @@
 #include <exception>
 #include <utility>
 
-#include "sandbox/landlock.h"
 #include "auth/authenticator.h"
 #include "base/log.h"
+#include "sandbox/landlock.h"
 
 namespace hearth::control {
 namespace {
@@ -111,8 +111,14 @@ std::map<std::string, sdbus::Variant> BusService::Supervise() {
     status["last_exit_reason"] = s.last_exit_reason;
     status["last_probe_latency_us"] = static_cast<uint64_t>(s.last_probe_latency_us);
     status["version"] = std::string(HEARTH_VERSION);
-    // Said plainly, as in the settings page: without Landlock, commands and MCP servers are refused.
+    // Said plainly, as in the settings page: without Landlock, commands and MCP servers are
+    // refused.
     status["sandbox"] = sandbox::LandlockSummary();
+    // "damaged: <where, and what to do>" becomes database = "damaged" and the rest as detail.
+    size_t colon = s.database.find(": ");
+    status["database"] = s.database.empty() ? std::string("unknown") : s.database.substr(0, colon);
+    status["database_detail"] =
+        colon == std::string::npos ? std::string() : s.database.substr(colon + 2);
     return status;
   });
 }

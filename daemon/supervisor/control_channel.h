@@ -2,6 +2,7 @@
 // fd 4 in the backend. Each datagram is one message, "NAME" or "NAME=VALUE", text only.
 //
 // Backend to supervisor:  READY  STATUS=<why it is about to fail>  REVOKED=<count>  ERROR=<text>
+//                         DATABASE=<ok|unchecked|damaged>[: <what to do>]  (before READY)
 // Supervisor to backend:  REVOKE_ALL_SESSIONS
 // The backend shuts down when the supervisor's end closes.
 #pragma once
@@ -21,6 +22,7 @@ inline constexpr std::string_view kStatus = "STATUS";
 inline constexpr std::string_view kRevokeAllSessions = "REVOKE_ALL_SESSIONS";
 inline constexpr std::string_view kRevoked = "REVOKED";
 inline constexpr std::string_view kError = "ERROR";
+inline constexpr std::string_view kDatabase = "DATABASE";
 
 struct ControlMessage {
   std::string name;
