@@ -54,8 +54,6 @@ const char* IntegrityStateName(Integrity::State state) {
   switch (state) {
     case Integrity::State::kOk:
       return "ok";
-    case Integrity::State::kChecking:
-      return "checking";
     case Integrity::State::kDamaged:
       return "damaged";
     case Integrity::State::kUnchecked:
