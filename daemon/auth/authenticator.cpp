@@ -46,7 +46,10 @@ Status Authenticator::ConsumeLoginToken(std::string_view token, int64_t now) {
   if (!parsed) return kRefused;
   // The canonical form is hashed, so upper- and lowercase spellings are the same token.
   std::string digest = Sha256Hex(parsed->ToString());
-  auto consumed = store_.ConsumeLoginToken(digest, now);
+  // A store that takes no writes cannot use up a token it holds, so only dropped tokens work then.
+  bool memory_only = !store_.Writable().ok();
+  Result<bool> consumed = false;
+  if (!memory_only) consumed = store_.ConsumeLoginToken(digest, now);
   if (!consumed.ok()) return consumed.status();
   if (!*consumed && drop_ != nullptr) {
     consumed = drop_->Take(digest, now);
@@ -79,6 +82,13 @@ Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
   record.last_seen_ms = now;
   record.expires_ms = session.expires_ms;
   record.user_agent = std::string(user_agent.substr(0, kMaxUserAgentBytes));
+  if (memory_only) {
+    // The database is read-only (damaged): the session lives here until the backend exits, so
+    // the user can still sign in and read what is intact, and why.
+    std::lock_guard lock(mu_);
+    cache_[record.id_hash] = CachedSession{record.csrf_token, now, record.expires_ms, true};
+    return session;
+  }
   Status s = store_.InsertSession(record);
   if (!s.ok()) return s;
   return session;
@@ -102,7 +112,9 @@ Result<std::optional<SessionInfo>> Authenticator::Authenticate(std::string_view 
       return std::optional<SessionInfo>();
     }
     lock.lock();
-    if (cache_.size() >= kMaxCachedSessions) cache_.clear();
+    if (cache_.size() >= kMaxCachedSessions) {
+      std::erase_if(cache_, [](const auto& entry) { return !entry.second.memory_only; });
+    }
     it = cache_
              .emplace(hash, CachedSession{(*found)->csrf_token, (*found)->last_seen_ms,
                                           (*found)->expires_ms})
@@ -110,8 +122,10 @@ Result<std::optional<SessionInfo>> Authenticator::Authenticate(std::string_view 
   }
   CachedSession& session = it->second;
   if (now >= session.expires_ms || now - session.last_seen_ms >= options_.session_idle_ms) {
+    bool memory_only = session.memory_only;
     cache_.erase(it);
     lock.unlock();
+    if (memory_only || !store_.Writable().ok()) return std::optional<SessionInfo>();
     Status s = store_.DeleteSession(hash);
     if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
     return std::optional<SessionInfo>();
@@ -119,7 +133,9 @@ Result<std::optional<SessionInfo>> Authenticator::Authenticate(std::string_view 
   SessionInfo info{hash, session.csrf_token};
   if (now - session.last_seen_ms >= options_.touch_interval_ms) {
     session.last_seen_ms = now;
+    bool memory_only = session.memory_only;
     lock.unlock();
+    if (memory_only || !store_.Writable().ok()) return std::optional<SessionInfo>(std::move(info));
     Status s = store_.TouchSession(hash, now);
     if (!s.ok()) return s;
   }
@@ -132,16 +148,23 @@ Status Authenticator::RevokeSession(std::string_view cookie_value) {
     std::lock_guard lock(mu_);
     cache_.erase(hash);
   }
+  if (!store_.Writable().ok()) return Status::Ok();
   Status s = store_.DeleteSession(hash);
   return s.code() == Status::Code::kNotFound ? Status::Ok() : s;
 }
 
 Result<int64_t> Authenticator::RevokeAllSessions() {
+  int64_t in_memory = 0;
   {
     std::lock_guard lock(mu_);
+    in_memory = std::count_if(cache_.begin(), cache_.end(),
+                              [](const auto& entry) { return entry.second.memory_only; });
     cache_.clear();
   }
-  return store_.DeleteAllSessions();
+  if (!store_.Writable().ok()) return in_memory;
+  auto revoked = store_.DeleteAllSessions();
+  if (!revoked.ok()) return revoked.status();
+  return *revoked + in_memory;
 }
 
 Result<int64_t> Authenticator::Sweep() {
@@ -153,10 +176,14 @@ Result<int64_t> Authenticator::Sweep() {
              now - entry.second.last_seen_ms >= options_.session_idle_ms;
     });
   }
-  auto sessions = store_.DeleteExpiredSessions(now, now - options_.session_idle_ms);
-  if (!sessions.ok()) return sessions.status();
-  auto tokens = store_.DeleteExpiredLoginTokens(now);
-  if (!tokens.ok()) return tokens.status();
+  Result<int64_t> sessions = int64_t{0};
+  Result<int64_t> tokens = int64_t{0};
+  if (store_.Writable().ok()) {  // else nothing can be deleted from it
+    sessions = store_.DeleteExpiredSessions(now, now - options_.session_idle_ms);
+    if (!sessions.ok()) return sessions.status();
+    tokens = store_.DeleteExpiredLoginTokens(now);
+    if (!tokens.ok()) return tokens.status();
+  }
   if (drop_ != nullptr) {
     auto dropped = drop_->SweepExpired(now);
     if (!dropped.ok()) return dropped.status();

@@ -43,6 +43,9 @@ struct SessionInfo {
 // Login tokens and sessions. Tokens and cookie values are secrets: only their SHA-256 digests are
 // stored, so the database file does not hold working credentials. Thread-safe.
 //
+// While the store takes no writes (a damaged database opens read-only), sign-in still works with
+// tokens from the drop, and its sessions are kept in memory only, until the process exits.
+//
 // Sessions are checked on every request, so the ones in use are cached in memory after their
 // first lookup. This process must therefore be the only one that creates or ends sessions in the
 // database (other processes may add login tokens, as `hearthd --login-url` does).
@@ -94,6 +97,7 @@ class Authenticator {
     std::string csrf_token;
     int64_t last_seen_ms = 0;
     int64_t expires_ms = 0;
+    bool memory_only = false;  // made while the store took no writes: only here, never evicted
   };
   static constexpr size_t kMaxCachedSessions = 1024;
 

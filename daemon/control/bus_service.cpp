@@ -120,6 +120,11 @@ std::map<std::string, sdbus::Variant> BusService::Supervise() {
     // Said plainly, as in the settings page: without Landlock, commands and MCP servers are
     // refused.
     status["sandbox"] = sandbox::LandlockSummary();
+    // "damaged: <where, and what to do>" becomes database = "damaged" and the rest as detail.
+    size_t colon = s.database.find(": ");
+    status["database"] = s.database.empty() ? std::string("unknown") : s.database.substr(0, colon);
+    status["database_detail"] =
+        colon == std::string::npos ? std::string() : s.database.substr(colon + 2);
     return status;
   });
 }

@@ -147,6 +147,10 @@ std::string HumanStatus(const Json::Value& s) {
   if (std::string sandbox = s["sandbox"].asString(); !sandbox.empty()) {
     out += "  sandbox:    " + sandbox + "\n";
   }
+  if (std::string database = s["database"].asString(); !database.empty()) {
+    std::string detail = s["database_detail"].asString();
+    out += "  database:   " + database + (detail.empty() ? "" : ": " + detail) + "\n";
+  }
   return out;
 }
 

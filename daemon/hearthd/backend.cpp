@@ -149,8 +149,18 @@ int RunBackend(int argc) {
     return StartupFailed(store.status().WithContext("cannot open " + paths->db),
                          sv::kExitCannotStart);
   }
+  // A damaged database is served read-only; the supervisor (Supervise) and every page say so.
+  store::Integrity integrity = (*store)->integrity();
+  std::string database = store::IntegrityStateName(integrity.state);
+  if (Status writable = (*store)->Writable(); !writable.ok()) {
+    LogError(writable.message());
+    database += ": " + writable.message();
+  }
+  sv::SendControl(kControlFd, sv::kDatabase, database);
   // Answers a crash cut short are marked as such, with the text they had.
-  if (auto settled = (*store)->SettleInterruptedMessages(); !settled.ok()) {
+  if (!(*store)->Writable().ok()) {
+    // Nothing can be marked in a read-only database.
+  } else if (auto settled = (*store)->SettleInterruptedMessages(); !settled.ok()) {
     LogWarning("marking interrupted answers: " + settled.status().message());
   } else if (*settled > 0) {
     LogInfo("marked " + std::to_string(*settled) + " interrupted answers as incomplete");

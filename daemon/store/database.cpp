@@ -134,6 +134,8 @@ Result<Database> Database::Open(const std::string& path, int flags) {
   if (rc != SQLITE_OK) {
     return SqliteError(rc, raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc), path);
   }
+  // Opened by URI: messages name the file, not the URI.
+  if ((flags & SQLITE_OPEN_URI) != 0) db.path_ = FileName(raw);
   sqlite3_extended_result_codes(raw, 1);
   for (auto [statement, sql] :
        {std::pair{&db.begin_, "BEGIN IMMEDIATE"}, std::pair{&db.commit_, "COMMIT"},

@@ -92,7 +92,8 @@ class StatementScope {
 class Database {
  public:
   // Opens `path` with sqlite3_open_v2(`flags`), with extended result codes on. Opening does not
-  // read the file: a file that is not a database is only noticed by the first statement.
+  // read the file: a file that is not a database is only noticed by the first statement. With
+  // SQLITE_OPEN_URI, `path` is a file: URI and path() the file name it names.
   static Result<Database> Open(const std::string& path, int flags);
 
   Database(Database&&) noexcept = default;

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -350,17 +351,39 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const OpenOptions& options) {
   if (path.empty()) return Status::InvalidArgument("empty database path");
   if (path != ":memory:") {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && st.st_size > 0) {
+      // Nothing writes to an existing file before it is known to be a Hearth database this build
+      // understands, and whole.
+      Result<FileCheck> check =
+          CheckExistingFile(path, kSchemaVersion, options.quick_check_max_bytes);
+      if (!check.ok()) return check.status();
+      if (check->integrity.state == Integrity::State::kDamaged) {
+        return OpenDamaged(path, std::move(check->reader), check->schema_version,
+                           std::move(check->integrity));
+      }
+      // The reader closes here, before the connection that writes takes the file exclusively.
+      Result<std::unique_ptr<Store>> store = OpenWritable(path, options);
+      if (store.ok()) (*store)->integrity_ = std::move(check->integrity);
+      return store;
+    }
     // Created here rather than by sqlite so the file is private from its first byte; sqlite gives
     // the -wal and -shm files the mode of the database file.
     UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd.valid()) return PosixError("open the database file " + path, errno);
   }
+  return OpenWritable(path, options);
+}
+
+Result<std::unique_ptr<Store>> Store::OpenWritable(const std::string& path,
+                                                   const OpenOptions& options) {
   // NOMUTEX: mu_ already serialises every use of the connection.
   Result<Database> db = Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
   if (!db.ok()) return db.status();
   db->SetBusyTimeout(options.busy_timeout_ms);
 
-  // Nothing is written before the file is known to be a Hearth database this build understands.
+  // Nothing is written before the file is known to be a Hearth database this build understands
+  // (checked again: a new or empty file has not been through CheckExistingFile).
   Result<int> version = CheckSchema(*db, kSchemaVersion);
   if (!version.ok()) return version.status();
   std::string pragmas =
@@ -375,21 +398,62 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const OpenOp
   if (Status status = db->Exec(pragmas); !status.ok()) return status;
   if (Status status = Migrate(*db, kSchemaVersion); !status.ok()) return status;
 
+  Result<std::unique_ptr<Statements>> statements = PrepareAll(*db);
+  if (!statements.ok()) return statements.status();
+  return std::unique_ptr<Store>(new Store(path, std::make_unique<Database>(std::move(*db)),
+                                          std::move(*statements), Integrity{}));
+}
+
+Result<std::unique_ptr<Store>> Store::OpenDamaged(const std::string& path,
+                                                  std::unique_ptr<Database> reader, int version,
+                                                  Integrity integrity) {
+  std::string found = integrity.findings.empty() ? "" : " (sqlite: " + integrity.findings[0] + ")";
+  if (version != kSchemaVersion) {
+    // The statements need the current schema, and a migration would write.
+    return Status::Corrupt(path + " is damaged" + found + " and needs an upgrade, which would " +
+                           "write to it; Hearth will not: recover it or restore a backup (see " +
+                           "Troubleshooting in Hearth's README), then start Hearth again");
+  }
+  Result<std::unique_ptr<Statements>> statements = PrepareAll(*reader);
+  if (!statements.ok()) return statements.status();
+  auto store = std::unique_ptr<Store>(
+      new Store(path, std::move(reader), std::move(*statements), std::move(integrity)));
+  store->write_refusal_ = Status::Unavailable(
+      path + " is damaged" + found + ", so Hearth opened it read-only and saves nothing: this " +
+      "change was not saved. Stop Hearth, recover the file with sqlite3's .recover or restore a " +
+      "backup (see Troubleshooting in Hearth's README), then start Hearth again");
+  return store;
+}
+
+Result<std::unique_ptr<Store::Statements>> Store::PrepareAll(Database& db) {
   static_assert(Statements::InEnumOrder(), "kSql must list every Query once, in enum order");
   auto statements = std::make_unique<Statements>();
   for (const Statements::Sql& sql : Statements::kSql) {
-    Result<Statement> statement = db->Prepare(sql.text);
+    Result<Statement> statement = db.Prepare(sql.text);
     if (!statement.ok()) return statement.status();
     statements->by_query[static_cast<size_t>(sql.query)] = std::move(*statement);
   }
-  return std::unique_ptr<Store>(
-      new Store(path, std::make_unique<Database>(std::move(*db)), std::move(statements)));
+  return statements;
 }
 
-Store::Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements)
-    : path_(std::move(path)), db_(std::move(db)), statements_(std::move(statements)) {}
+Store::Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements,
+             Integrity integrity)
+    : path_(std::move(path)),
+      db_(std::move(db)),
+      statements_(std::move(statements)),
+      integrity_(std::move(integrity)) {}
 
 Store::~Store() = default;
+
+Integrity Store::integrity() const {
+  std::lock_guard lock(mu_);
+  return integrity_;
+}
+
+Status Store::Writable() const {
+  std::lock_guard lock(mu_);
+  return write_refusal_;
+}
 
 StatementScope Store::Use(Query query) {
   return StatementScope(statements_->by_query[static_cast<size_t>(query)]);
@@ -398,6 +462,7 @@ StatementScope Store::Use(Query query) {
 Result<Conversation> Store::CreateConversation(std::string_view title, int64_t now_ms) {
   std::string clean_title = NormalizeTitle(title);
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope insert = Use(Query::kInsertConversation);
   if (Status status = insert->Bind(1, clean_title).Bind(2, now_ms).Run(); !status.ok()) {
     return status;
@@ -434,6 +499,7 @@ Result<std::vector<Conversation>> Store::ListConversations(std::optional<Convers
 Status Store::RenameConversation(int64_t id, std::string_view title, int64_t now_ms) {
   std::string clean_title = NormalizeTitle(title);
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope rename = Use(Query::kRenameConversation);
   if (Status status = rename->Bind(1, id).Bind(2, clean_title).Bind(3, now_ms).Run();
       !status.ok()) {
@@ -445,6 +511,7 @@ Status Store::RenameConversation(int64_t id, std::string_view title, int64_t now
 
 Status Store::DeleteConversation(int64_t id) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteConversation);
   if (Status status = remove->Bind(1, id).Run(); !status.ok()) return status;
   if (db_->Changes() == 0) return ConversationNotFound(id);
@@ -475,6 +542,7 @@ Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role
                   .meta = std::string(meta)};
 
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   Result<Transaction> transaction = Transaction::Begin(*db_);
   if (!transaction.ok()) return transaction.status();
   {
@@ -503,6 +571,7 @@ Status Store::UpdateMessage(int64_t id, std::string_view content, MessageState s
   }
   std::string clean = WithoutMatchMarkers(content);
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope update = Use(Query::kUpdateMessage);
   update->Bind(1, id).Bind(2, clean).Bind(3, MessageStateName(state)).Bind(4, meta);
   if (Status status = update->Run(); !status.ok()) return status;
@@ -513,6 +582,7 @@ Status Store::UpdateMessage(int64_t id, std::string_view content, MessageState s
 
 Result<int64_t> Store::SettleInterruptedMessages() {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope settle = Use(Query::kSettleInterrupted);
   if (Status status = settle->Run(); !status.ok()) return status;
   return db_->Changes();
@@ -532,6 +602,7 @@ Status Store::SetAgentOptions(int64_t id, std::string_view options_json) {
                             " bytes");
   }
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope set = Use(Query::kSetAgentOptions);
   if (Status status = set->Bind(1, id).Bind(2, options_json).Run(); !status.ok()) return status;
   if (db_->Changes() == 0) return ConversationNotFound(id);
@@ -613,6 +684,7 @@ Status Store::SetSetting(std::string_view key, std::string_view value) {
                             std::to_string(kMaxSettingBytes) + " bytes");
   }
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope set = Use(Query::kSetSetting);
   return set->Bind(1, key).Bind(2, value).Run();
 }
@@ -629,6 +701,7 @@ Status Store::ScrubDeletedData() {
 Status Store::InsertSession(const SessionRecord& session) {
   if (Status status = CheckKey(session.id_hash); !status.ok()) return status;
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope insert = Use(Query::kInsertSession);
   return insert->Bind(1, session.id_hash)
       .Bind(2, session.csrf_token)
@@ -650,6 +723,7 @@ Result<std::optional<SessionRecord>> Store::FindSession(std::string_view id_hash
 
 Status Store::TouchSession(std::string_view id_hash, int64_t now_ms) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope touch = Use(Query::kTouchSession);
   if (Status status = touch->Bind(1, id_hash).Bind(2, now_ms).Run(); !status.ok()) return status;
   if (db_->Changes() == 0) return SessionNotFound();
@@ -658,6 +732,7 @@ Status Store::TouchSession(std::string_view id_hash, int64_t now_ms) {
 
 Status Store::DeleteSession(std::string_view id_hash) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteSession);
   if (Status status = remove->Bind(1, id_hash).Run(); !status.ok()) return status;
   if (db_->Changes() == 0) return SessionNotFound();
@@ -666,6 +741,7 @@ Status Store::DeleteSession(std::string_view id_hash) {
 
 Result<int64_t> Store::DeleteAllSessions() {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteAllSessions);
   if (Status status = remove->Run(); !status.ok()) return status;
   return db_->Changes();
@@ -673,6 +749,7 @@ Result<int64_t> Store::DeleteAllSessions() {
 
 Result<int64_t> Store::DeleteExpiredSessions(int64_t now_ms, int64_t idle_cutoff_ms) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteExpiredSessions);
   if (Status status = remove->Bind(1, now_ms).Bind(2, idle_cutoff_ms).Run(); !status.ok()) {
     return status;
@@ -695,12 +772,14 @@ Result<std::vector<SessionRecord>> Store::ListSessions() {
 Status Store::InsertLoginToken(std::string_view token_hash, int64_t expires_ms) {
   if (Status status = CheckKey(token_hash); !status.ok()) return status;
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope insert = Use(Query::kInsertLoginToken);
   return insert->Bind(1, token_hash).Bind(2, expires_ms).Run();
 }
 
 Result<bool> Store::ConsumeLoginToken(std::string_view token_hash, int64_t now_ms) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope consume = Use(Query::kConsumeLoginToken);
   Result<bool> row = consume->Bind(1, token_hash).Step();
   if (!row.ok()) return row.status();
@@ -714,6 +793,7 @@ Result<bool> Store::ConsumeLoginToken(std::string_view token_hash, int64_t now_m
 
 Result<int64_t> Store::DeleteExpiredLoginTokens(int64_t now_ms) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteExpiredLoginTokens);
   if (Status status = remove->Bind(1, now_ms).Run(); !status.ok()) return status;
   return db_->Changes();
@@ -721,6 +801,7 @@ Result<int64_t> Store::DeleteExpiredLoginTokens(int64_t now_ms) {
 
 Status Store::AddAuditEntry(const AuditEntry& entry) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   Result<Transaction> transaction = Transaction::Begin(*db_);
   if (!transaction.ok()) return transaction.status();
   {
@@ -808,6 +889,7 @@ Result<std::vector<AuditConversation>> Store::ListAuditConversations() {
 Status Store::AddToolGrant(std::string_view key, std::string_view label, int64_t now_ms) {
   if (Status status = CheckKey(key); !status.ok()) return status;
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope insert = Use(Query::kInsertGrant);
   return insert->Bind(1, key).Bind(2, TruncateUtf8(label, kMaxKeyBytes)).Bind(3, now_ms).Run();
 }
@@ -836,6 +918,7 @@ Result<std::vector<ToolGrant>> Store::ListToolGrants() {
 
 Status Store::DeleteToolGrant(std::string_view key) {
   std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
   StatementScope remove = Use(Query::kDeleteGrant);
   if (Status status = remove->Bind(1, key).Run(); !status.ok()) return status;
   if (db_->Changes() == 0) return Status::NotFound("no such tool grant");

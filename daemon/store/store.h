@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/integrity.h"
 
 namespace hearth::store {
 
@@ -128,6 +129,9 @@ struct OpenOptions {
   // 0 for no limit; otherwise writes that would grow the file past this many pages fail with
   // kIoError, as they would on a full disk.
   int64_t max_page_count = 0;
+  // An existing file up to this size is checked for damage (PRAGMA quick_check) before anything
+  // writes to it (see integrity.h).
+  int64_t quick_check_max_bytes = kDefaultQuickCheckMaxBytes;
 };
 
 // Thread-safe: one connection guarded by one mutex. Every statement is prepared once and cached.
@@ -140,6 +144,11 @@ class Store {
   // Sets WAL, busy_timeout, foreign_keys; then runs migrations up to kSchemaVersion, each in its
   // own transaction. An existing file that is not a database, is corrupt, is locked, or has a
   // schema newer than this binary is left untouched and reported with a message that says so.
+  //
+  // An existing file is first checked for damage on a read-only connection (CheckExistingFile).
+  // A damaged one (its schema readable, a page of data not) opens read-only: reads work as far as
+  // the damage allows, every write fails with kUnavailable, and nothing touches the file, its
+  // -wal or its -shm, not even closing the store.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   static Result<std::unique_ptr<Store>> Open(const std::string& path, const OpenOptions& options);
   ~Store();
@@ -228,6 +237,12 @@ class Store {
   Result<Stats> GetStats();
   const std::string& path() const { return path_; }
 
+  // What the check at open found.
+  Integrity integrity() const;
+  // Ok when the store takes writes; otherwise the kUnavailable every write returns, which says
+  // why (the file is damaged) and what to do.
+  Status Writable() const;
+
   static constexpr int kSchemaVersion = 3;
   static constexpr int64_t kMaxAuditEntries = 10000;
 
@@ -235,14 +250,23 @@ class Store {
   enum class Query : int;
   struct Statements;
 
-  Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements);
+  Store(std::string path, std::unique_ptr<Database> db, std::unique_ptr<Statements> statements,
+        Integrity integrity);
+  static Result<std::unique_ptr<Store>> OpenWritable(const std::string& path,
+                                                     const OpenOptions& options);
+  static Result<std::unique_ptr<Store>> OpenDamaged(const std::string& path,
+                                                    std::unique_ptr<Database> reader, int version,
+                                                    Integrity integrity);
+  static Result<std::unique_ptr<Statements>> PrepareAll(Database& db);
   StatementScope Use(Query query);  // requires mu_
 
   std::string path_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   // guarded by mu_
   std::unique_ptr<Database> db_;
   std::unique_ptr<Statements> statements_;  // prepared by Open, one per Query
+  Integrity integrity_;
+  Status write_refusal_;  // ok while writes are allowed
 };
 
 }  // namespace hearth::store

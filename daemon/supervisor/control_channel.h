@@ -3,6 +3,7 @@
 //
 // Backend to supervisor:  READY  STATUS=<why it is about to fail>  REVOKED=<count>  ERROR=<text>
 //                         PONG=<n> (healthy)  UNHEALTHY=<n>:<why>
+//                         DATABASE=<ok|unchecked|damaged>[: <what to do>]  (before READY)
 // Supervisor to backend:  REVOKE_ALL_SESSIONS  PING=<n> (the health check: the backend answers
 //                         after a GET /healthz to its own server over a private connection, so
 //                         the check never waits in the public socket's queue)
@@ -27,6 +28,7 @@ inline constexpr std::string_view kError = "ERROR";
 inline constexpr std::string_view kPing = "PING";
 inline constexpr std::string_view kPong = "PONG";
 inline constexpr std::string_view kUnhealthy = "UNHEALTHY";
+inline constexpr std::string_view kDatabase = "DATABASE";
 
 struct ControlMessage {
   std::string name;

@@ -90,6 +90,7 @@ Snapshot Supervisor::snapshot() const {
   s.restarts = restarts_;
   s.last_exit_reason = last_exit_reason_;
   s.last_probe_latency_us = last_probe_latency_us_;
+  s.database = database_;
   return s;
 }
 
@@ -105,6 +106,7 @@ void Supervisor::Spawn(const std::string& reason) {
   intent_ = Intent::kNone;
   kill_reason_.clear();
   backend_status_.clear();
+  database_.clear();
   loop_.Watch(backend_->pidfd(), EPOLLIN, [this](uint32_t) { OnExit(); });
   loop_.Watch(backend_->control_fd(), EPOLLIN, [this](uint32_t) { OnControl(); });
   ready_timer_ = loop_.After(options_.ready_deadline, [this] {
@@ -130,6 +132,8 @@ void Supervisor::OnControl() {
       backend_status_ = message->value;
     } else if (message->name == kPong || message->name == kUnhealthy) {
       OnProbeAnswer(*message);
+    } else if (message->name == kDatabase) {
+      database_ = message->value;
     } else if (message->name == kRevoked || message->name == kError) {
       if (revokes_sent_.empty()) continue;
       CountCallback done = std::move(revokes_sent_.front());

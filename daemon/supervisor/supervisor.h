@@ -55,6 +55,9 @@ struct Snapshot {
   uint32_t restarts = 0;
   std::string last_exit_reason;
   int64_t last_probe_latency_us = 0;
+  // What the backend found when it checked its database: "ok", "unchecked", or "damaged: ..."
+  // (DATABASE on the control channel); empty before it said.
+  std::string database;
 };
 
 class Supervisor {
@@ -124,6 +127,7 @@ class Supervisor {
   Intent intent_ = Intent::kNone;
   std::string kill_reason_;     // why we killed the backend, if we did
   std::string backend_status_;  // the last STATUS the backend sent
+  std::string database_;        // the last DATABASE the backend sent
   uint32_t restarts_ = 0;
   std::string last_exit_reason_;
   int64_t last_probe_latency_us_ = 0;

@@ -54,6 +54,7 @@ int StatusToHttp(const Status& s) {
     case Status::Code::kPermissionDenied:
       return 403;
     case Status::Code::kBusy:
+    case Status::Code::kUnavailable:  // e.g. a write to a damaged, read-only database
       return 503;
     default:
       return 500;
@@ -266,8 +267,9 @@ http::Response App::Login(const http::Request& request) {
   auto session = auth_.RedeemLoginToken(token.value_or(""), request.headers.user_agent);
   if (!session.ok()) {
     int code = StatusToHttp(session.status());
-    return http::Response::Html(code, views_->NoticePage("This login link does not work",
-                                                         session.status().message(), kSignInHint));
+    return http::Response::Html(
+        code, views_->NoticePage("This login link does not work", session.status().message(),
+                                 kSignInHint, DatabaseBanner()));
   }
   int64_t max_age = (session->expires_ms - clock_.NowMs()) / 1000;
   // 303 so the token leaves the address bar and the history entry.
@@ -338,6 +340,10 @@ int64_t App::CurrentConversation(const http::Request& request) const {
   return ParseId(url.substr(pos + 3)).value_or(0);
 }
 
+Html App::DatabaseBanner() const {
+  return views_->DatabaseBanner(store_.integrity(), store_.path());
+}
+
 std::string App::Theme() {
   auto theme = store_.GetSetting("theme");
   if (theme.ok() && theme->has_value()) {
@@ -362,7 +368,8 @@ http::Response App::Home(const http::Request& request, int64_t open_id) {
   } else {
     main = views_->Empty();
   }
-  return http::Response::Html(200, views_->Page(title, Theme(), *items, main, false));
+  return http::Response::Html(200,
+                              views_->Page(title, Theme(), *items, main, false, DatabaseBanner()));
 }
 
 http::Response App::ConversationList(const http::Request& request) {
@@ -595,7 +602,8 @@ http::Response App::Unauthorized(const http::Request& request) {
   }
   return http::Response::Html(
       401, views_->NoticePage("Hearth needs you to sign in",
-                              "This browser has no Hearth session, or it expired.", kSignInHint));
+                              "This browser has no Hearth session, or it expired.", kSignInHint,
+                              DatabaseBanner()));
 }
 
 http::Response App::Fail(const http::Request& request, const Status& status) {
@@ -615,20 +623,20 @@ http::Response App::Fail(const http::Request& request, const Status& status) {
       heading = "Too large.";
       break;
     case 503:
-      heading = "Busy.";
+      heading = status.code() == Status::Code::kBusy ? "Busy." : "Not available.";
       break;
     default:
       heading = "Something went wrong.";
   }
   std::string text = status.message();
-  if (code == 503) text += " Try again in a moment.";
+  if (status.code() == Status::Code::kBusy) text += " Try again in a moment.";
   if (request.IsHtmx()) {
     http::Response r = http::Response::Html(code, views_->Error(heading, text).html);
     r.Header("HX-Retarget", "#errors").Header("HX-Reswap", "innerHTML");
     return r;
   }
   if (request.method == "GET") {
-    return http::Response::Html(code, views_->NoticePage(heading, text, Html{}));
+    return http::Response::Html(code, views_->NoticePage(heading, text, Html{}, DatabaseBanner()));
   }
   return http::Response::Text(code, heading + " " + text + "\n");
 }

@@ -105,6 +105,8 @@ class App final : public http::Handler {
   // The conversation's view: its messages and, while a run is under way, the run's container.
   Html ConversationView(const store::Conversation& c, std::vector<store::Message> messages) const;
   std::string Theme();
+  // The damaged-database banner for full pages; empty while the database is whole.
+  Html DatabaseBanner() const;
 
   store::Store& store_;
   auth::Authenticator& auth_;

@@ -25,14 +25,15 @@ constexpr size_t kMaxModelServers = 16;
 http::Response App::SettingsPage(const http::Request& request, std::string_view saved,
                                  std::string_view agent_saved) {
   auto stats = store_.GetStats();
-  if (!stats.ok()) return Fail(request, stats.status());
+  // A damaged database may not count its rows; the page (and its banner) is shown all the same.
+  if (!stats.ok() && store_.Writable().ok()) return Fail(request, stats.status());
   StatusInfo info;
   info.version = HEARTH_VERSION;
   info.address = auth::AppOrigin(options_.app_host, options_.port) + "/";
   info.socket_from_systemd = options_.socket_from_systemd;
   info.started_ms = options_.started_ms;
   info.db_path = store_.path();
-  info.stats = *stats;
+  if (stats.ok()) info.stats = *stats;
   info.session_idle_ms = auth_.options().session_idle_ms;
   info.session_absolute_ms = auth_.options().session_absolute_ms;
   AgentSettingsInfo agent;
@@ -83,7 +84,8 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
   if (request.IsHtmx()) return Fragment(main).Header("Vary", "HX-Request");
   auto items = ListItems(std::nullopt, 0);
   if (!items.ok()) return Fail(request, items.status());
-  return http::Response::Html(200, views_->Page("Settings", Theme(), *items, main, true))
+  return http::Response::Html(
+             200, views_->Page("Settings", Theme(), *items, main, true, DatabaseBanner()))
       .Header("Vary", "HX-Request");
 }
 

@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/sha256.h"
 #include "markdown/markdown.h"
+#include "store/schema.h"
 #include "web/assets.h"
 
 namespace hearth::web {
@@ -21,7 +22,7 @@ constexpr std::string_view kTemplateNames[] = {
     "delete_confirm", "empty",          "conversation",      "earlier",   "message",
     "notice_message", "search_hit",     "search_results",    "settings",  "error",
     "navigation_oob", "title_oob",      "tool_call",         "approval",  "run",
-    "run_done",       "agent_settings", "audit_log",
+    "run_done",       "agent_settings", "audit_log",         "db_banner",
 };
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
@@ -111,9 +112,10 @@ const Template& Views::Get(std::string_view name) const {
 }
 
 std::string Views::Page(std::string_view title, std::string_view theme, const Html& items,
-                        const Html& main, bool settings_current) const {
+                        const Html& main, bool settings_current, const Html& banner) const {
   return Get("page").Render(
-      {{"title", title},
+      {{"banner", banner},
+       {"title", title},
        {"theme", theme},
        {"v", asset_version_},
        {"items", items},
@@ -121,9 +123,22 @@ std::string Views::Page(std::string_view title, std::string_view theme, const Ht
        {"settings_current", Html{settings_current ? "aria-current=\"page\"" : ""}}});
 }
 
-std::string Views::NoticePage(std::string_view heading, std::string_view text,
-                              const Html& hint) const {
-  return Get("notice_page").Render({{"heading", heading}, {"text", text}, {"hint", hint}});
+std::string Views::NoticePage(std::string_view heading, std::string_view text, const Html& hint,
+                              const Html& banner) const {
+  return Get("notice_page")
+      .Render({{"banner", banner}, {"heading", heading}, {"text", text}, {"hint", hint}});
+}
+
+Html Views::DatabaseBanner(const store::Integrity& integrity, const std::string& path) const {
+  if (integrity.state != store::Integrity::State::kDamaged) return {};
+  std::string dir = path.substr(0, path.find_last_of('/') + 1);
+  std::string finding = integrity.findings.empty() ? "" : "sqlite: " + integrity.findings[0];
+  return Html{Get("db_banner")
+                  .Render({{"path", path},
+                           {"dir", dir.empty() ? "." : dir},
+                           {"finding", finding},
+                           {"schema", std::to_string(store::Store::kSchemaVersion)},
+                           {"app_id", std::to_string(store::kApplicationId)}})};
 }
 
 namespace {

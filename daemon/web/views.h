@@ -90,10 +90,15 @@ class Views {
   static Result<std::unique_ptr<Views>> Load();
 
   // A full page: the sidebar with `items`, and `main` in the main area.
+  // `banner` (DatabaseBanner) goes above everything else.
   std::string Page(std::string_view title, std::string_view theme, const Html& items,
-                   const Html& main, bool settings_current) const;
+                   const Html& main, bool settings_current, const Html& banner = {}) const;
   // A standalone notice page (401, 403, 404, signed out).
-  std::string NoticePage(std::string_view heading, std::string_view text, const Html& hint) const;
+  std::string NoticePage(std::string_view heading, std::string_view text, const Html& hint,
+                         const Html& banner = {}) const;
+  // What every page shows while the database is damaged: where it is and how to repair it.
+  // Empty otherwise.
+  Html DatabaseBanner(const store::Integrity& integrity, const std::string& path) const;
 
   // Conversation list items; adds a "show older" item when the page is full.
   Html ConversationItems(const std::vector<store::Conversation>& conversations, int64_t current_id,
