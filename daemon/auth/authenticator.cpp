@@ -70,6 +70,7 @@ Result<NewSession> Authenticator::RedeemLoginToken(std::string_view token,
   int64_t now = clock_.NowMs();
   Status consumed = ConsumeLoginToken(token, now);
   if (!consumed.ok()) return consumed;
+  bool memory_only = !store_.Writable().ok();
 
   NewSession session;
   session.cookie_value = RandomHex(kCookieBytes);
