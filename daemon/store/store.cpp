@@ -362,7 +362,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const OpenOp
         return OpenDamaged(path, std::move(check->reader), check->schema_version,
                            std::move(check->integrity));
       }
-      // The reader closes here, before the connection that writes takes the file exclusively.
+      // The reader closes here, before the connection that writes takes the file exclusively
+      // (after a crash the WAL is not empty, and the reader holds a shared lock on it).
+      check->reader.reset();
       Result<std::unique_ptr<Store>> store = OpenWritable(path, options);
       if (store.ok()) (*store)->integrity_ = std::move(check->integrity);
       return store;

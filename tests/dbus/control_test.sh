@@ -171,7 +171,7 @@ wait_running() { wait_for 30 "State running" state_is running; }
 check_supervise() {
   local what=$1 json=$2
   expect_eq "$what: keys and types" \
-    "backend_pid=u last_exit_reason=s last_probe_latency_us=t port=q restarts=u sandbox=s state=s supervisor_uptime_ms=t uptime_ms=t url=s version=s" \
+    "backend_pid=u database=s database_detail=s last_exit_reason=s last_probe_latency_us=t port=q restarts=u sandbox=s state=s supervisor_uptime_ms=t uptime_ms=t url=s version=s" \
     "$(jq -r 'to_entries | map("\(.key)=\(.value.type)") | sort | join(" ")' <<<"$json")"
   sv_state=$(jq -r .state.data <<<"$json")
   sv_pid=$(jq -r .backend_pid.data <<<"$json")
@@ -491,10 +491,10 @@ grep -qF "$port" "$work/ctl.out" || fail "hearthctl status does not show the por
 expect_ctl 0 status --json
 jq -e . "$work/ctl.out" >/dev/null || fail "hearthctl status --json is not JSON: $(ctl_out)"
 expect_eq "hearthctl status --json: keys" \
-  "backend_pid last_exit_reason last_probe_latency_us port restarts sandbox state supervisor_uptime_ms uptime_ms url version" \
+  "backend_pid database database_detail last_exit_reason last_probe_latency_us port restarts sandbox state supervisor_uptime_ms uptime_ms url version" \
   "$(jq -r 'keys_unsorted | sort | join(" ")' "$work/ctl.out")"
 expect_eq "hearthctl status --json: value types" \
-  "backend_pid=number last_exit_reason=string last_probe_latency_us=number port=number restarts=number sandbox=string state=string supervisor_uptime_ms=number uptime_ms=number url=string version=string" \
+  "backend_pid=number database=string database_detail=string last_exit_reason=string last_probe_latency_us=number port=number restarts=number sandbox=string state=string supervisor_uptime_ms=number uptime_ms=number url=string version=string" \
   "$(jq -r 'to_entries | map("\(.key)=\(.value | type)") | sort | join(" ")' "$work/ctl.out")"
 expect_eq "hearthctl status --json: state, pid, port, url, version" \
   "running $(prop BackendPid) $port $(app_url) $version" \

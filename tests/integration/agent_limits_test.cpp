@@ -71,7 +71,7 @@ class AgentLimitsTest : public ::testing::Test {
   void StartDaemon() {
     daemon_ = std::make_unique<Daemon>(dirs_);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    client_ = std::make_unique<Client>(daemon_->port());
+    client_ = std::make_unique<Client>(daemon_->port(), daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
   }
   // Stops the daemon, which must exit 0, so that its store can be read.

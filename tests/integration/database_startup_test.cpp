@@ -123,7 +123,7 @@ TEST(DatabaseAtStartup, WithADamagedDataPageIsServedReadOnlyAndNeverWritten) {
   {
     Daemon daemon(dirs, options);
     ASSERT_TRUE(daemon.WaitReady()) << daemon.Stderr();
-    Client client(daemon.port());
+    Client client(daemon.port(), daemon.AppHost());
     // Sessions live in memory while the database takes no writes: signing in still works.
     ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303) << daemon.Stderr();
     ASSERT_TRUE(client.signed_in());
@@ -149,7 +149,7 @@ TEST(DatabaseAtStartup, WithADamagedDataPageIsServedReadOnlyAndNeverWritten) {
     EXPECT_NE(sent.body.find("was not saved"), std::string::npos) << sent.body;
 
     // A browser without a session sees the banner on the sign-in page too.
-    HttpResponse anonymous = Client(daemon.port()).Get("/", {{"HX-Request", ""}});
+    HttpResponse anonymous = Client(daemon.port(), daemon.AppHost()).Get("/", {{"HX-Request", ""}});
     EXPECT_EQ(anonymous.status, 401);
     EXPECT_NE(anonymous.body.find("database is damaged"), std::string::npos);
 
@@ -186,7 +186,7 @@ TEST(DatabaseAtStartup, ThatIsWholeSaysSoInSupervise) {
   auto status = Supervise(bus);
   EXPECT_EQ(status.at("database").get<std::string>(), "ok");
   EXPECT_EQ(status.at("database_detail").get<std::string>(), "");
-  Client client(daemon.port());
+  Client client(daemon.port(), daemon.AppHost());
   ASSERT_EQ(client.Login(daemon.LoginPath()).status, 303);
   HttpResponse page = client.Get("/", {{"HX-Request", ""}});
   EXPECT_EQ(page.body.find("database is damaged"), std::string::npos);

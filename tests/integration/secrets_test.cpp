@@ -163,7 +163,7 @@ class Secrets : public ::testing::Test {
     options.bus_address = bus_address;
     daemon_ = std::make_unique<Daemon>(dirs_, options);
     ASSERT_TRUE(daemon_->WaitReady()) << daemon_->Stderr();
-    client_ = std::make_unique<Client>(daemon_->port());
+    client_ = std::make_unique<Client>(daemon_->port(), daemon_->AppHost());
     ASSERT_EQ(client_->Login(daemon_->LoginPath()).status, 303);
   }
   void StopDaemon() {
