@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent benchmark (bench/run_agent.sh drives it): what Hearth adds between a model server
 // streaming an answer and the page that shows it, what an answer in progress costs in memory, and
 // how fast Stop reaches the model server. Every figure sits beside a reference measured in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How long the start-up integrity check takes on Hearth databases of a given size: the numbers
 // behind kDefaultQuickCheckMaxBytes (daemon/store/integrity.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost of rendering a model answer (daemon/markdown), next to two floors measured in the same
 // run: md4c's parser with callbacks that do nothing, and HTML-escaping the same text (a copy that
 // looks at every byte). Then the same answer as it streams in, ~4 bytes per delta, re-rendered

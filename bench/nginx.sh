@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # bench/nginx.sh: the part of a private nginx configuration both benchmarks share. Sourced.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Agent benchmark: what Hearth adds between a model server streaming an answer and the page that
 # shows it (latency per chunk, with 1 and with 16 answers at once), what an answer in progress
 # costs in memory, and how fast Stop reaches the model server. hearth_agent_bench does the work

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # HTTP benchmark: hearthd against nginx serving the same bytes, both on loopback, both with two
 # workers. Not a test: it measures and reports, and fails only when it cannot measure.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Supervisor benchmark (issue 3): how fast hearthd starts on an activated socket and over D-Bus,
 # how fast it serves again after its backend crashes, how much memory it keeps idle, and how big
 # its package is. Every figure sits next to a reference measured in the same run (the machines

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Latency of the store's hot operations, next to the same SQL run through the plain sqlite3 API
 // with no statement cache (prepare, step, finalize every time), on the same file.
 //

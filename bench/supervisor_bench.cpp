@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The timing-critical half of bench/run_supervisor.sh: cold start on an activated socket and
 // backend crash recovery, each next to a reference measured the same way in the same run.
 //

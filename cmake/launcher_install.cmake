@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the launcher's desktop entry and icon. Included from CMakeLists.txt.
 #
 # The entry's name, StartupWMClass and Icon are the app id the window sets (kAppId in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The launcher's tests. Included from CMakeLists.txt inside if(HEARTH_TESTS).
 #
 # unit.launcher.*      GoogleTest: login link checks, navigation policy, window.ini

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the systemd user units and the D-Bus activation file. Included from CMakeLists.txt.
 #
 # The files in systemd/ and dbus/ name /usr/bin/hearthd, so they stay valid units that

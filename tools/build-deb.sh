@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian package from a clean export of a commit (HEAD by default: committed files
 # only, nothing from the working tree or a build directory), runs lintian (errors fail the
 # build), and checks what the package installs: the file list, that it enables no unit for

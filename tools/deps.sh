@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what Hearth needs on Debian bookworm: build dependencies, and with --test what the
 # tests and benchmarks use too (Chromium, wrk, nginx). Uses sudo when not run as root.
 set -euo pipefail

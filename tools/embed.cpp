@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Build-time tool: turns files into a C++ source file defining hearth::web::kEmbeddedFiles, so
 // hearthd serves its UI from memory with nothing read from disk or fetched at run time.
 //

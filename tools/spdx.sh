@@ -9,8 +9,16 @@ cd "$(dirname "$0")/.."
 readonly TAG="SPDX-License-Identifier: Apache-2.0"
 
 files() {
-  git ls-files -- '*.cpp' '*.h' '*.mjs' '*.js' '*.css' '*.sh' '*.py' 'CMakeLists.txt' \
-    '*/CMakeLists.txt' '*.cmake' '.ci/run' 'debian/rules' '*.service' '*.socket'
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -- '*.cpp' '*.h' '*.mjs' '*.js' '*.css' '*.sh' '*.py' 'CMakeLists.txt' \
+      '*/CMakeLists.txt' '*.cmake' '.ci/run' 'debian/rules' '*.service' '*.socket'
+  else  # an unpacked source tarball
+    find daemon tests tools bench ui/static systemd cmake .ci debian/rules CMakeLists.txt \
+      -type f \( -name '*.cpp' -o -name '*.h' -o -name '*.mjs' -o -name '*.js' -o -name '*.css' \
+      -o -name '*.sh' -o -name '*.py' -o -name CMakeLists.txt -o -name '*.cmake' -o -name run \
+      -o -name rules -o -name '*.service' -o -name '*.socket' \) -not -path '*/node_modules/*' \
+      2>/dev/null | sort
+  fi
 }
 
 comment_for() {

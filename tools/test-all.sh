@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs, builds and runs every test: unit, integration (the real hearthd with emulated socket
 # activation and a private D-Bus), D-Bus, units, launcher (Xvfb), end-to-end (headless Chromium);
 # then builds, lints, installs and tries the Debian package; then unit and integration again under

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian package (tools/build-deb.sh: dpkg-buildpackage, lintian, contents, size),
 # installs it with apt, and checks that the installed Hearth works: a private session bus that
 # reads the standard service directories D-Bus-activates /usr/bin/hearthd through the installed

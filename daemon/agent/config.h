@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // agent: the conversation loop that runs a model, its tools and the sandbox for one user.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "agent/config_secrets.h"
 
 namespace hearth::agent {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Login tokens for processes other than the backend (the supervisor, `hearthd --login-url`),
 // which go through the drop directory. In a file of their own so that a program that uses only
 // these does not link the store, and with it SQLite.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // auth: who may talk to Hearth: login tokens, sessions, and the checks every request passes.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // EventLoop: one thread waiting on file descriptors and deadlines with epoll and a timerfd.
 //
 // Callbacks run on the loop's thread, one at a time. A callback may watch or unwatch any fd,

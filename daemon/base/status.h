@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // base: small vocabulary types shared by every module (Status, Result, fds, clocks, ids).
 #pragma once
 

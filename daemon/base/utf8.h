@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // UTF-8 as the model, the page and the store want it: well-formed, and cut only between
 // characters. Text from programs, files, servers and models is repaired here before it is shown.
 #pragma once

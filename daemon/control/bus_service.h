@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BusService: org.hearth.Hearth1 at /org/hearth/Hearth1 on the session bus, the control plane
 // over the Supervisor (see dbus/org.hearth.Hearth1.xml for the contract).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Client: a caller's side of org.hearth.Hearth1, for hearthctl and the launcher.
 //
 // Each call is synchronous on a bus connection the Client owns (no event loop thread) and waits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // desktop: hands links to the user's desktop (the default browser), for the launcher and hearthctl.
 #pragma once
 

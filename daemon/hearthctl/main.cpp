@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearthctl: Hearth's control plane (org.hearth.Hearth1 on the session bus) for scripts.
 #include <json/json.h>
 #include <sdbus-c++/sdbus-c++.h>

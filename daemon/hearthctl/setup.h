@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearthctl setup: gives this user a loopback port of their own for hearth.socket and enables it.
 #pragma once
 

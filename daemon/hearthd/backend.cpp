@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearthd-backend: started only by hearthd, the supervisor, with the listening socket on fd 3 and
 // the control channel on fd 4. It serves the UI and keeps the database until SIGTERM or until the
 // supervisor's end of the control channel closes. It exits 78 when it cannot start on the data it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the supervisor (main.cpp) and the backend (backend.cpp) share.
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the two programs share: hearthd, the supervisor (main.cpp), and hearthd-backend, the
 // backend it runs (backend.cpp). common.cpp has the definitions.
 #pragma once

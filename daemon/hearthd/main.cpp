@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearthd: the Hearth daemon, the supervisor and control plane. It owns the loopback listening
 // socket (passed by systemd, or bound here), runs the backend (`hearthd-backend`, backend.cpp) as
 // a child on that socket, restarts it when it crashes or hangs, and serves org.hearth.Hearth1 on

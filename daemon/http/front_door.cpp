@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/front_door.h"
 
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // http: the front door. Accepts connections on the listening socket, holds each until its
 // request head is complete (peeking, so nothing is consumed), checks the head, and hands good
 // connections to the server; bad ones get an answer of Hearth's own. Connections that never

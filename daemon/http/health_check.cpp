@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "http/health_check.h"
 
 #include <sys/socket.h>

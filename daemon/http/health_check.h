@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // http: the backend's health check. One GET /healthz to its own server over a private connection
 // (Server::ConnectPrivately), so it answers whatever the public clients do with their slots, and
 // it exercises what a client needs: a server thread free to read, route and answer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // http: the HTTP server (libmicrohttpd) and the plain request/response types handlers see.
 #pragma once
 

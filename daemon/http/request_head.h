@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // http: checks a request's head (request line and header fields) before libmicrohttpd sees it,
 // so that malformed or oversized heads get Hearth's own answer, with Hearth's headers.
 #pragma once

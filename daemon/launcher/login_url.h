@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // launcher: opens the Hearth UI with a fresh login link from the daemon, in a window or a browser.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearth: the launcher. Asks the daemon for a login link over D-Bus (starting the daemon if
 // needed) and opens Hearth in a native window, or in the default browser.
 #include <cstdio>

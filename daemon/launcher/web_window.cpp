@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "launcher/web_window.h"
 
 #if HEARTH_HAVE_WEBKIT

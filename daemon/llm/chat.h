@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // llm: chat with local models over the OpenAI-compatible and Ollama wire formats.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // llm/stream_parser: turns a streamed chat answer's bytes into StreamEvents, incrementally.
 #pragma once
 

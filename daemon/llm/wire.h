@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // llm/wire: the request and response bodies of the two wire formats (no I/O).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // markdown: model answers (hostile GitHub-flavoured Markdown) rendered as safe HTML fragments.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mcp: Model Context Protocol servers over stdio, run inside Hearth's sandbox, whose tools the
 // agent can call.
 #pragma once

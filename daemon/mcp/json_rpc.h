@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON-RPC 2.0 as MCP's stdio transport frames it: one message per line, UTF-8 JSON without
 // embedded newlines (https://modelcontextprotocol.io/specification/2025-06-18/basic/transports).
 #pragma once

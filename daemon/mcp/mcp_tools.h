@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's view of MCP servers: each tool a server lists becomes a tools::Tool.
 #pragma once
 

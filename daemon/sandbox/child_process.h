@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ChildProcess: a program started inside the sandbox (PreparedPolicy), in its own process group,
 // with a minimal environment, pipes for its standard streams and a pidfd. Serves both one-shot
 // commands (RunToCompletion) and long-lived servers that talk over stdin/stdout (MCP).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "sandbox/deny_list.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sandbox: confines what the agent's tools may touch to the user's workspace, minus a deny-list.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Landlock: the kernel-enforced confinement of every program Hearth starts (run_command, MCP
 // servers). A sandboxed child sees the workspace roots minus the deny-list, a few read-only system
 // directories, a scratch directory, and nothing else; it cannot gain privileges, open most

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ProtectedList: the places the agent's tools and commands may read but never write, because
 // what is written there runs later outside every sandbox.
 #pragma once

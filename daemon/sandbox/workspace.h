@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Workspace: the folders the agent's own file tools may use, confined by openat2 and the deny-list.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "secrets/secret_service.h"
 
 #include <libsecret/secret.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // secrets: where API keys and MCP environment values are kept, outside the database (which backups
 // and sync copy): the desktop's Secret Service when there is one, else a private file.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store: a thin RAII layer over the sqlite3 C API: one owner per handle, failures as Status.
 #pragma once
 

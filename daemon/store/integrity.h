@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store: the check that a database file is whole, made before Hearth writes anything to it.
 #pragma once
 

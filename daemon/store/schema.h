@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store: Hearth's tables, and the migrations that bring an older file up to date.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // store: conversations, messages, settings, sessions and login tokens in one SQLite file.
 #pragma once
 

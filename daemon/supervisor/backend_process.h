@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BackendProcess: one run of the backend, a child started with the listening socket on fd 3 (the
 // way systemd passes it: LISTEN_FDS=1, LISTEN_PID) and the control channel on fd 4, watched
 // through a pidfd.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The channel between hearthd (the supervisor) and its backend: a SOCK_SEQPACKET socket pair,
 // fd 4 in the backend. Each datagram is one message, "NAME" or "NAME=VALUE", text only.
 //

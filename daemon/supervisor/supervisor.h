@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Supervisor: keeps one backend process serving on the shared listening socket.
 //
 // It starts the backend, watches it through its pidfd (a crash is seen at once) and with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fetch_url: the tool that fetches a web page for the model and gives it back as text.
 #pragma once
 

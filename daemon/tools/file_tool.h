@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the file tools (file_tools.cpp, write_tools.cpp) share: argument reading, how names and
 // sizes are shown, and the base class that turns every failure into a result. Not for other
 // modules: they see only file_tools.h.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // output_refusals: the refusals a sandboxed command says it met, read from what it printed.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // run_command: the tool that runs a shell command line for the model, inside the sandbox.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tools: what the agent can do on the user's machine, each call confined by the sandbox.
 #pragma once
 

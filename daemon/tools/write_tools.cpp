@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // write_file and edit_file: the file tools that change files. Both need the user's approval.
 #include <unistd.h>
 

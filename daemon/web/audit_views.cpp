@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit log page: its table, its filters and its pages.
 #include <cstdio>
 #include <string>

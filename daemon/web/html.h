@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // web: Hearth's pages and fragments: routing, rendering, assets, live updates.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # dbus.control: the whole org.hearth.Hearth1 interface (dbus/org.hearth.Hearth1.xml) of the real
 # hearthd, D-Bus-activated on a private session bus, driven three ways: `busctl`, `gdbus` and
 # `hearthctl`. Checks activation, every method (replies, their types, and what they do to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Reads GVariant text, one value a line (what `gdbus call` prints, or the arguments `gdbus monitor`
 prints after a signal's name), on stdin and prints each as one line of JSON in the shape `busctl --json=short` gives its
 "data": a tuple becomes an array, a dictionary an object, and a variant {"type": T, "data": V}

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Usage: interface_members.py INTERFACE [XML_FILE]
 
 Prints the members of INTERFACE in a D-Bus introspection document (the file, or stdin), one a

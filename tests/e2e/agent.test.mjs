@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end: a whole conversation with the agent in Debian's headless Chromium, against a real
 // hearthd talking to the fake LLM server (tests/fake_llm), which replays recorded answers. The
 // model is chosen on the Settings page, so each scenario picks its transcript the way a user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The browser side of the end-to-end tests: Debian's headless Chromium through playwright-core,
 // a record of everything that went wrong in a page, and the steps every scenario takes (open a
 // conversation, send a message). Environment: HEARTH_E2E_MODULES (node_modules with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end: the session cookie stays with Hearth. A browser sends a cookie to every port of the
 // host that set it, so another server on 127.0.0.1 that the user opens (another user's process, a
 // dev server, a link in an answer) would receive a cookie set there, and a page there could set

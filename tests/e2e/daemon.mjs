@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starts a private hearthd for end-to-end tests: its own XDG directories in a temp dir, a port the
 // kernel picks (no LISTEN_FDS), readiness taken from the "listening on" line it logs at the moment
 // it sends READY=1. Also starts the fake LLM server (tests/fake_llm) for it to talk to. Every wait

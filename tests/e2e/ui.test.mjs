@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End-to-end: Debian's headless Chromium, driven by playwright-core, against a real hearthd.
 // Environment: HEARTHD (the binary), and what browser.mjs reads. The scenarios run in order and
 // share one signed-in browser, the way a user goes through them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fake LLM server for tests: replays recorded answers in the OpenAI-compatible (SSE) and Ollama
 // (NDJSON) wire formats, byte for byte, with the splits, delays, cuts and hangs the transcript
 // asks for, and records every request it gets. Node 20, standard library only.

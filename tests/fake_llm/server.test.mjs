@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks the fake LLM server: splits, cuts, hangs, statuses, scenario selection, the request log,
 // and that every transcript in transcripts/ is a well-formed answer in its wire format.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: everything a client controls that Hearth parses before any check has passed.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: the front door's check of a request head, which sees every byte a local process
 // sends before anything else does.
 #include <cstddef>

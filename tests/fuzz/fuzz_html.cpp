@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: web pages reduced to text by fetch_url (tools::HtmlToText), the input any web
 // server controls. The text must be valid UTF-8 without NUL, and no longer than a bounded
 // multiple of the page (entities expand, but never without limit).

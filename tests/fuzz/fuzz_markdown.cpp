@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: model answers rendered as HTML (daemon/markdown), the input a prompt injection
 // controls. The output must hold no markup the renderer did not write, no link but http(s) and
 // mailto, and only valid UTF-8; StableBlockPrefix must stay inside the text, on a line start.

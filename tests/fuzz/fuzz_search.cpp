@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: a search query is user text and must never be able to make FTS5 fail or crash.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fuzz target: what an LLM server sends back. Both stream parsers read the input whole, split at
 // a point the input chooses, and in small pieces; they must agree, end with exactly one kDone or
 // kError, and hand out only valid UTF-8. The non-streamed parsers read it too.

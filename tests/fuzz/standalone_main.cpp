@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a fuzz target without libFuzzer (g++ has none): the seed inputs, then a bounded number of
 // deterministic random mutations of them. Under ASan/UBSan this catches the same class of bugs a
 // short fuzzing session would; with clang, build the targets with -fsanitize=fuzzer instead.

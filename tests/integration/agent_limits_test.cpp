@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's limits in the real daemon, answering from a fake model server: a tool call too large
 // to keep is refused with an error the model can act on, shown on the page, and the run goes on;
 // no message is left `streaming` once its run has ended, nor after a start-up.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent in the real daemon, answering from a fake model server: streaming into the page,
 // errors the user can read, Stop, tool calls and their results, the sandbox's refusals whatever
 // path the model tries, approvals, a backend crash mid-answer, one run per conversation.

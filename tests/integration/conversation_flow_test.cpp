@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The UI's fragments over HTTP: create, rename, message, search, delete, live updates, escaping.
 #include <gtest/gtest.h>
 

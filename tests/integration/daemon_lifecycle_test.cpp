@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hearthd started as systemd would start it: readiness, port publication, shutdown, restart.
 #include <gtest/gtest.h>
 #include <sys/stat.h>

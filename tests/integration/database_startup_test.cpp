@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A database hearthd cannot use stops start-up with a clear message and is never overwritten; a
 // damaged one is served read-only, says so everywhere, and is never written to either.
 #include <gtest/gtest.h>

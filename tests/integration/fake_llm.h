@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in model server for the agent's integration tests: tests/fake_llm/server.mjs, run by
 // node as a child process. What it replays and records is described in tests/fake_llm/README.md.
 #pragma once

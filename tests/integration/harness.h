@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test harness: runs the real hearthd the way systemd does (socket activation, NOTIFY_SOCKET) and
 // talks HTTP to it over raw sockets, so tests control every byte a browser or an attacker sends.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The session cookie stays with Hearth's own host name: a browser sends a cookie to every port of
 // the host that set it, so on 127.0.0.1 it would reach every local server the user opens. These
 // drive the daemon over raw HTTP; tests/e2e/cookie_isolation.test.mjs shows the same in Chromium.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every attack a web page on the same machine can mount against the loopback port.
 #include <gtest/gtest.h>
 

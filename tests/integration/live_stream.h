@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A run's live stream (GET /c/ID/live) for the agent's integration tests.
 #pragma once
 

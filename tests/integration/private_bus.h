@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PrivateBus: a dbus-daemon of the test's own, so tests never touch the user's session bus and
 // can activate services from a directory they control.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // API keys and MCP environment values: in a real GNOME Keyring on a private session bus, or in a
 // 0600 file without one; never in hearth.db or its WAL, including keys an older Hearth put there.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The supervisor (hearthd) keeps a backend (hearthd-backend) serving on its socket: crashes,
 // hangs, a crash loop, shutdown, and the org.hearth.Hearth1 control plane, with the real hearthd
 // on a private dbus-daemon.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # launcher.desktop_entry: ui/desktop/org.hearth.Hearth.desktop is a valid desktop entry that
 # matches the launcher: the file is named after the app id the window sets (Wayland app_id),
 # StartupWMClass is its X11 WM_CLASS, and Icon names the icon CMake installs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # launcher.webkit: the real `hearth` launcher against the real `hearthd`, on a private session bus
 # that D-Bus-activates the daemon, and a virtual X display (Xvfb). Checks that:
 #   - `hearth --print-url` prints a login link that works;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # tests/lib/session.sh: a private desktop session for shell tests that run the real hearthd.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A scripted MCP server (stdio, newline-delimited JSON-RPC 2.0) for Hearth's client tests. Node
 // standard library only. Options:
 //   --version=V           answer `initialize` with protocol version V (default: the one asked

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hearth's MCP client against the reference servers from npm (pinned by package-lock.json and
 // fetched by the mcp.install test), each run in Hearth's sandbox as the agent runs it.
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `hearthctl setup` against a temporary config home and a stand-in `systemctl` that records its
 # arguments (no user manager runs on the build machines; systemd-socket-activate stands in for a
 # listening hearth.socket). Checks the drop-in it writes (and that systemd accepts it),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # hearthd makes no system call outside hearth.service's SystemCallFilter=. No user manager runs
 # on the build machines, so the filter itself cannot be applied here; instead hearthd runs under
 # strace on a private session bus, serves a sign-in and a page, hands out a login URL, stops on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Checks the units Hearth ships, without a running user manager (none runs on the build
 # machines, and `systemd --user` must not be started there):
 #   - `systemd-analyze --user verify` on hearth.service and hearth.socket prints nothing. It needs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Hearth: UI behaviour only (keys, focus, scrolling). Every state change is an htmx request
 // answered by the server with HTML; nothing here decides what the page shows.
 // Runs under CSP script-src 'self': no eval, no inline handlers, no element.style.

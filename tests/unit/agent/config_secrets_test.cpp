@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Settings documents with their secrets taken out and put back.
 #include "agent/config_secrets.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Settings with MCP servers: their tools join the tool box at the first run, not before.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "markdown/markdown.h"
 
 #include <gtest/gtest.h>

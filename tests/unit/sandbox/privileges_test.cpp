@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a confined command keeps of its parent's privileges: nothing, whether hearthd runs as root
 // or as an ordinary user. Each scenario runs in a forked process (which may first become `nobody`
 // and make itself non-dumpable, as the backend does) and reports by its exit code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The workspace's write protection (ProtectedList): what the file tools may read but not write.
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fallback secret store: a 0600 JSON file, written atomically, refused when unsafe.
 #include "secrets/file_store.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the agent keeps in the store: answers as they stream, the audit log, tool grants.
 #include <gtest/gtest.h>
 

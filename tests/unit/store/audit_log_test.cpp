@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The audit log as Settings browses it: a page at a time, by tool and by conversation.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "store/store.h"
 
 #include "testing/temp_dir.h"

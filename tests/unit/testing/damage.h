@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Damaging a database file the way a failing disk does: one page of a table's data overwritten,
 // the file header and the schema left whole. Shared by unit and integration tests.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading and writing whole files in unit tests that need real ones.
 #pragma once
 

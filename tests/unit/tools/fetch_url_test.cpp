@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tools/fetch_url.h"
 
 #include <arpa/inet.h>
