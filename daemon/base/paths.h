@@ -31,6 +31,10 @@ Result<std::string> ReadSmallFile(const std::string& path, size_t max_size = 409
 // compares names, it resolves nothing.
 bool IsWithin(std::string_view path, std::string_view dir);
 
+// `path` (absolute) with ".", ".." and repeated slashes resolved lexically, without touching the
+// file system ("/a/./b/../c//d" is "/a/c/d"; ".." at the root stays at the root).
+std::string LexicallyNormal(std::string_view path);
+
 // realpath(3) of `path`: absolute, symlinks resolved; empty when it cannot be resolved.
 std::string RealPath(const std::string& path);
 

@@ -10,28 +10,6 @@ namespace {
 
 constexpr size_t kMaxPathLength = 4096;
 
-// `path` (absolute) with ".", ".." and repeated slashes resolved lexically.
-std::string Resolved(std::string_view path) {
-  std::vector<std::string_view> parts;
-  while (!path.empty()) {
-    size_t slash = path.find('/');
-    std::string_view part = path.substr(0, slash);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  std::string out;
-  for (std::string_view part : parts) {
-    out += '/';
-    out += part;
-  }
-  return out.empty() ? "/" : out;
-}
-
 }  // namespace
 
 std::string ProtectedList::Refusal(std::string_view shown, std::string_view absolute) {
@@ -106,7 +84,7 @@ Status ProtectedList::Unlock(std::string_view path) {
   if (path.size() > kMaxPathLength) {
     return Status::InvalidArgument("an unlocked path is longer than 4096 bytes");
   }
-  std::string normal = Resolved(path);
+  std::string normal = LexicallyNormal(path);
   for (size_t at = 0; at < path.size();) {
     size_t slash = path.find('/', at);
     if (slash == std::string_view::npos) slash = path.size();
@@ -131,7 +109,7 @@ Status ProtectedList::Unlock(std::string_view path) {
 
 bool ProtectedList::Unlocked(std::string_view path) const {
   if (unlocked_forms_.empty()) return false;
-  std::string resolved = Resolved(path);
+  std::string resolved = LexicallyNormal(path);
   for (const std::string& form : unlocked_forms_) {
     if (IsWithin(resolved, form)) return true;
   }

@@ -27,28 +27,6 @@ constexpr size_t kMaxReportedWords = 8;
 constexpr size_t kMaxReportedRefusals = 8;
 constexpr std::chrono::milliseconds kStopGrace{1000};
 
-// `path` (absolute) with ".", ".." and repeated slashes resolved lexically.
-std::string Normalize(std::string_view path) {
-  std::vector<std::string_view> parts;
-  while (!path.empty()) {
-    size_t slash = path.find('/');
-    std::string_view part = path.substr(0, slash);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  std::string out;
-  for (std::string_view part : parts) {
-    out += '/';
-    out += part;
-  }
-  return out.empty() ? "/" : out;
-}
-
 // The words of a command line, roughly as the shell would split them: quotes removed, operators
 // and redirections as separators. Good enough to spot paths; not a shell parser.
 std::vector<std::string> Words(std::string_view command) {
@@ -99,7 +77,7 @@ class RunCommandTool final : public Tool {
     }
     for (const std::string& root : options_.policy.workspace_roots) {
       std::string real = RealPath(root);
-      roots_.push_back({Normalize(root), real.empty() ? Normalize(root) : real});
+      roots_.push_back({LexicallyNormal(root), real.empty() ? LexicallyNormal(root) : real});
     }
     for (const std::string& path : options_.policy.read_only_paths) {
       std::string real = RealPath(path);
@@ -236,7 +214,7 @@ std::vector<std::string> RunCommandTool::WordsNaming(std::string_view command,
       word.resize(slash == 0 ? 1 : slash);
     }
     if (word.empty()) continue;
-    std::string path = Normalize(word.front() == '/' ? word : cwd + "/" + word);
+    std::string path = LexicallyNormal(word.front() == '/' ? word : cwd + "/" + word);
     std::string real = RealPath(path);  // a symlink inside the workspace may lead to a secret
     if ((this->*judge)(path) || (!real.empty() && (this->*judge)(real))) {
       if (std::find(found.begin(), found.end(), given) == found.end()) found.push_back(given);
@@ -257,8 +235,8 @@ std::variant<std::string, ToolResult> RunCommandTool::ResolveCwd(const Json::Val
     if (given.find('\0') != std::string::npos) return Error("\"cwd\" contains a NUL byte.");
   }
   std::string path = given.empty()          ? roots_[0].given
-                     : given.front() == '/' ? Normalize(given)
-                                            : Normalize(roots_[0].given + "/" + given);
+                     : given.front() == '/' ? LexicallyNormal(given)
+                                            : LexicallyNormal(roots_[0].given + "/" + given);
   std::string real = RealPath(path);
   if (real.empty()) return Error("cwd " + path + " does not exist or cannot be reached.");
   for (const Root& root : roots_) {
@@ -387,8 +365,8 @@ std::vector<std::string> RunCommandTool::ApprovalNotes(const Json::Value& argume
     std::string dir = roots_[0].real;
     if (arguments["cwd"].isString() && !arguments["cwd"].asString().empty()) {
       const std::string given = arguments["cwd"].asString();
-      dir = RealPath(given.front() == '/' ? Normalize(given)
-                                          : Normalize(roots_[0].given + "/" + given));
+      dir = RealPath(given.front() == '/' ? LexicallyNormal(given)
+                                          : LexicallyNormal(roots_[0].given + "/" + given));
       if (dir.empty()) return {};
     }
     std::vector<std::string> words =
