@@ -16,11 +16,18 @@ let daemon;
 let context;  // the signed-in browser
 let page;
 
+// Waits until htmx has processed a swapped-in field: it then takes the focus (autofocus, applied
+// when the swap settles). Typing before that would race htmx (Enter could submit the form natively).
+async function focused(p, input) {
+  await input.waitFor();
+  await p.waitForFunction((el) => el === document.activeElement, await input.elementHandle());
+}
+
 async function rename(p, id, title) {
   const item = p.locator(`#conv-${id}`);
   await item.getByRole('button', { name: /^Rename/ }).click();
   const input = p.locator(`#conv-${id} form.rename input[name=title]`);
-  await input.waitFor();
+  await focused(p, input);
   await input.fill(title);
   const response = await afterResponse(p, 'POST', new RegExp(`^/c/${id}/rename$`),
                                        () => input.press('Enter'));
@@ -125,9 +132,7 @@ describe('Hearth in a browser', () => {
 
     await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
     const input = page.locator(`#conv-${id} form.rename input`);
-    await input.waitFor();
-    assert.equal(await input.evaluate((el) => el === document.activeElement), true,
-                 'the title field has focus');
+    await focused(page, input);  // the title field takes the focus
     await input.fill('Not this');
     await input.press('Escape');
     await page.locator(`#conv-${id}:not(.editing) .title`).waitFor();
@@ -284,6 +289,7 @@ describe('Hearth in a browser', () => {
     await page.waitForURL(new RegExp(`/c/${id}$`));
     await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
     const input = page.locator(`#conv-${id} form.rename input`);
+    await focused(page, input);
     await input.fill('   ');
     const response = await afterResponse(page, 'POST', /\/rename$/, () => input.press('Enter'));
     assert.equal(response.status(), 400);

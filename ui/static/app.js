@@ -142,6 +142,28 @@
     if (next) next.focus();
   });
 
+  // A live refresh of the conversation list (another tab, a run, a message) would throw away a
+  // rename or a delete confirmation the user has open: the new list waits until they finish.
+  var listRefreshHeld = false;
+  function editingInList() {
+    return document.querySelector('#conversation-list .editing, #conversation-list .confirming');
+  }
+  function holdListSwap(event) {
+    var target = event.detail && event.detail.target;
+    if (!(target instanceof Element) || target.id !== 'conversation-list') return;
+    if (!editingInList()) return;
+    event.detail.shouldSwap = false;
+    listRefreshHeld = true;
+  }
+  document.addEventListener('htmx:beforeSwap', holdListSwap);
+  document.addEventListener('htmx:oobBeforeSwap', holdListSwap);
+  document.addEventListener('htmx:afterSettle', function () {
+    if (!listRefreshHeld || editingInList()) return;
+    listRefreshHeld = false;
+    var list = document.getElementById('conversation-list');
+    if (list && window.htmx) window.htmx.trigger(list, 'sse:conversations');
+  });
+
   // A full page load of a conversation opens at its newest message.
   function onLoad() {
     var list = messagesList();
