@@ -235,6 +235,22 @@ std::string MetaError(std::string_view meta) {
   return value.get("error", "").asString();
 }
 
+// How long the model has been working on an answer with no text yet (agent/elapsed_ticker.h),
+// and whether the answer comes whole; nullopt when the agent did not say.
+struct Working {
+  int64_t seconds = 0;
+  bool unstreamed = false;
+};
+std::optional<Working> MetaWorking(std::string_view meta) {
+  if (meta.find("\"working_ms\"") == std::string_view::npos) return std::nullopt;
+  Json::Value value;
+  if (!ParseJson(meta, &value, 32) || !value.isObject() || !value["working_ms"].isIntegral()) {
+    return std::nullopt;
+  }
+  return Working{.seconds = value["working_ms"].asInt64() / 1000,
+                 .unstreamed = value["unstreamed"].isBool() && value["unstreamed"].asBool()};
+}
+
 // `text` with the characters that hide, or change how the rest reads, written out as \u{…}:
 // bidirectional controls (which make "gpj.exe" read "exe.jpg"), zero-width characters, the soft
 // hyphen and the byte-order mark. Everything else is left as it is.
@@ -378,6 +394,16 @@ Html Views::Message(const store::Message& m, size_t stable) const {
       body.html += markdown::RenderMarkdown(m.content);
     }
     body.html += "</div>";
+    if (std::optional<Working> working = MetaWorking(m.meta);
+        working && m.content.empty() && m.state == store::MessageState::kStreaming) {
+      body.html +=
+          "<p class=\"model-working\">The model is working\u2026 " +
+          std::to_string(working->seconds) + " s" +
+          (working->unstreamed ? " (this server cannot stream while tools are offered: the answer "
+                                 "appears when it is complete)"
+                               : "") +
+          "</p>";
+    }
     std::string error = MetaError(m.meta);
     if (!error.empty()) {
       body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
