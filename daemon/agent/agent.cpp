@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 
+#include "agent/elapsed_ticker.h"
+#include "agent/server_capabilities.h"
 #include "base/json.h"
 #include "llm/stream_parser.h"
 
@@ -131,6 +133,33 @@ class PeriodicSaver {
   bool stop_ = false;
   std::thread thread_;
 };
+
+// The notice a conversation gets (once) when its server cannot use tools: why the agent answers
+// without them and how to change that.
+constexpr std::string_view kNoToolsNotice = "no_tools";
+
+std::string NoToolsNotice(const ServerCapabilities& server) {
+  std::string text =
+      "This model server cannot use tools, so the agent answers without them: it cannot read "
+      "your files or call MCP servers here.";
+  if (!server.tools_refusal.empty())
+    text += " The server said: \u201c" + server.tools_refusal + "\u201d.";
+  if (!server.tools_advice.empty()) text += " " + server.tools_advice;
+  text +=
+      " Hearth remembers this until the server's settings change or Test connection runs "
+      "again (Settings).";
+  return text;
+}
+
+bool HasNotice(store::Store& store, int64_t conversation_id, std::string_view kind) {
+  Result<std::vector<store::Message>> messages =
+      store.ListMessages(conversation_id, std::nullopt, store::kMaxPageSize);
+  if (!messages.ok()) return false;
+  for (const store::Message& m : *messages) {
+    if (m.role == "system" && ParseMeta(m.meta)["notice"].asString() == kind) return true;
+  }
+  return false;
+}
 
 constexpr std::string_view kNoModel =
     "No model is configured. Add one in Settings (an Ollama or OpenAI-compatible server such as "
@@ -434,14 +463,31 @@ void Agent::Answer(Run& run) {
   run.system_prompt = system_prompt;
   if (model.empty()) model = config.default_model;
   if (model.empty() && provider != nullptr) model = provider->default_model;
+  std::vector<std::string> offered;
+  if (model.empty() && provider != nullptr) {
+    // A server with one model needs no name typed: use that one.
+    if (auto models = llm::ListModels(provider->endpoint, options_.client, run.cancel);
+        models.ok()) {
+      offered = std::move(*models);
+      if (offered.size() == 1) model = offered.front();
+    }
+  }
 
   if (provider == nullptr) {
     AddMessage(run, "assistant", kNoModel, store::MessageState::kError, "");
   } else if (model.empty()) {
-    AddMessage(run, "assistant",
-               "No model is chosen for " + provider->name +
-                   ". Pick one in Settings (\"Test connection\" lists what the server offers).",
-               store::MessageState::kError, "");
+    std::string names;
+    for (size_t i = 0; i < offered.size() && i < 8; ++i) {
+      names += (i == 0 ? " (" : ", ") + offered[i];
+    }
+    if (!names.empty()) names += offered.size() > 8 ? ", …)" : ")";
+    AddMessage(
+        run, "assistant",
+        "No model is chosen for " + provider->name +
+            (offered.empty() ? std::string()
+                             : " and its server offers " + std::to_string(offered.size()) + names) +
+            ". Pick one in Settings (\"Test connection\" lists what the server offers).",
+        store::MessageState::kError, "");
   } else {
     bool again = true;
     int steps = 0;
@@ -463,11 +509,14 @@ void Agent::Answer(Run& run) {
 
 Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& provider,
                    const std::string& model, const ToolBox& tools, bool& again) {
+  // What this server was found unable to do is not asked of it again.
+  ServerCapabilities server = LoadCapabilities(store_, provider.endpoint, model);
   llm::ChatRequest request;
   request.model = model;
   request.messages = History(run.conversation_id, config, run.system_prompt);
-  request.tools = tools.Schemas();
-  request.stream = true;
+  if (server.tools != Ability::kNo) request.tools = tools.Schemas();
+  request.stream = request.tools.empty() || server.streams_with_tools != Ability::kNo;
+  const bool tools_withheld = server.tools == Ability::kNo && tools.size() > 0;
 
   Json::Value meta(Json::objectValue);
   meta["model"] = model;
@@ -478,8 +527,20 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   if (answer.id != 0) {
     saver.emplace(store_, answer, std::chrono::milliseconds(options_.save_interval_ms));
   }
+  // Until the first text arrives (all of it at once when the answer cannot stream), the page
+  // shows for how long the model has been working.
+  std::optional<ElapsedTicker> ticker;
+  ticker.emplace(std::chrono::seconds(1), [&, unstreamed = !request.stream](int64_t elapsed_ms) {
+    store::Message shown = answer;
+    Json::Value working = meta;
+    working["working_ms"] = Json::Int64(elapsed_ms);
+    if (unstreamed) working["unstreamed"] = true;
+    shown.meta = ToJson(working);
+    observer_.MessageChanged(shown);
+  });
   auto on_event = [&](const llm::StreamEvent& event) {
     if (event.kind != llm::StreamEvent::Kind::kContent) return;
+    ticker.reset();
     if (answer.content.size() + event.text.size() > store::kMaxMessageBytes) {
       run.cancel.Cancel();
       return;
@@ -488,9 +549,27 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
     observer_.MessageChanged(answer);
     if (saver) saver->Append(event.text);
   };
-  Result<llm::ChatReply> reply =
-      llm::StreamChat(provider.endpoint, request, options_.client, run.cancel, on_event);
+  llm::ChatFallbacks fallbacks;
+  Result<llm::ChatReply> reply = llm::StreamChat(provider.endpoint, request, options_.client,
+                                                 run.cancel, on_event, &fallbacks);
+  ticker.reset();
   saver.reset();  // no periodic write may land after the final one below
+
+  if (fallbacks.without_tools || fallbacks.without_streaming) {
+    if (fallbacks.without_tools) {
+      server.tools = Ability::kNo;
+      server.tools_refusal = fallbacks.tools_refusal;
+      server.tools_advice = fallbacks.tools_advice;
+    }
+    if (fallbacks.without_streaming) server.streams_with_tools = Ability::kNo;
+    (void)SaveCapabilities(store_, provider.endpoint, model, server);
+  }
+  if ((fallbacks.without_tools || tools_withheld) &&
+      !HasNotice(store_, run.conversation_id, kNoToolsNotice)) {
+    Json::Value notice(Json::objectValue);
+    notice["notice"] = std::string(kNoToolsNotice);
+    AddMessage(run, "system", NoToolsNotice(server), store::MessageState::kDone, ToJson(notice));
+  }
 
   if (!reply.ok()) {
     const bool stopped = reply.status().code() == Status::Code::kCancelled;

@@ -46,6 +46,9 @@ struct ChatRequest {
   std::vector<ChatMessage> messages;
   std::vector<ToolSchema> tools;
   bool stream = true;
+  // A bound on the answer's length (OpenAI's max_tokens, Ollama's options.num_predict); 0 is
+  // the server's default. For short probes, not for conversations.
+  int max_tokens = 0;
 };
 
 struct Usage {

@@ -274,11 +274,27 @@ void ReplayAsEvents(const ChatReply& reply,
   on_event(done);
 }
 
-// `refused_streaming_tools` is set when the server answered that it cannot stream with tools.
+// What a server refused in an error answer.
+struct Refusal {
+  bool streaming_with_tools = false;
+  std::string tools_advice;  // non-empty: it refused tools (ToolsRefusalAdvice)
+  std::string words;         // the server's own message
+};
+
+Status RefusedWith(long status, const std::string& body, Refusal& refusal) {
+  refusal.streaming_with_tools = IsToolsWithStreamRefusal(status, body);
+  refusal.tools_advice = ToolsRefusalAdvice(status, body);
+  JsonReader reader;
+  Json::Value root;
+  if (reader.Parse(body, &root)) refusal.words = TextForUser(ServerErrorMessage(root));
+  if (refusal.words.empty()) refusal.words = TextForUser(body);
+  return HttpError(status, body);
+}
+
 Result<ChatReply> ChatOnce(const Endpoint& endpoint, const ChatRequest& request,
                            const ClientOptions& options, CancelSignal& cancel,
                            const std::function<void(const StreamEvent&)>& on_event,
-                           bool& refused_streaming_tools) {
+                           Refusal& refusal) {
   std::string body = EncodeChatRequest(endpoint.wire, request);
   Transfer transfer(endpoint, options, cancel);
   if (!request.stream) {
@@ -288,7 +304,7 @@ Result<ChatReply> ChatOnce(const Endpoint& endpoint, const ChatRequest& request,
       return true;
     });
     if (!status.ok()) return status.status();
-    if (*status >= 300) return HttpError(*status, transfer.error_body());
+    if (*status >= 300) return RefusedWith(*status, transfer.error_body(), refusal);
     Result<ChatReply> reply = ParseChatResponse(endpoint.wire, whole);
     if (!reply.ok()) return reply;
     // Through a builder, so a whole answer meets the same bound on a call's arguments as a
@@ -324,10 +340,7 @@ Result<ChatReply> ChatOnce(const Endpoint& endpoint, const ChatRequest& request,
     return stream_error.empty() && !done;
   });
   if (!status.ok()) return status.status();
-  if (*status >= 300) {
-    refused_streaming_tools = IsToolsWithStreamRefusal(*status, transfer.error_body());
-    return HttpError(*status, transfer.error_body());
-  }
+  if (*status >= 300) return RefusedWith(*status, transfer.error_body(), refusal);
   if (!done && stream_error.empty()) {
     parser->Finish(events);
     deliver();
@@ -341,16 +354,51 @@ Result<ChatReply> ChatOnce(const Endpoint& endpoint, const ChatRequest& request,
 
 Result<ChatReply> StreamChat(const Endpoint& endpoint, const ChatRequest& request,
                              const ClientOptions& options, CancelSignal& cancel,
-                             const std::function<void(const StreamEvent&)>& on_event) {
+                             const std::function<void(const StreamEvent&)>& on_event,
+                             ChatFallbacks* fallbacks) {
   if (Status valid = ValidateEndpoint(endpoint); !valid.ok()) return valid;
-  bool refused = false;
-  Result<ChatReply> reply = ChatOnce(endpoint, request, options, cancel, on_event, refused);
-  if (!reply.ok() && refused && request.stream) {
-    ChatRequest unstreamed = request;
-    unstreamed.stream = false;
-    return ChatOnce(endpoint, unstreamed, options, cancel, on_event, refused);
+  ChatFallbacks unused;
+  ChatFallbacks& used = fallbacks != nullptr ? *fallbacks : unused;
+  used = {};
+  ChatRequest current = request;
+  // At most one retry per refusal: without streaming, then without tools (a server may refuse
+  // both, in either order).
+  for (int attempt = 0;; ++attempt) {
+    Refusal refusal;
+    Result<ChatReply> reply = ChatOnce(endpoint, current, options, cancel, on_event, refusal);
+    if (reply.ok() || cancel.cancelled() || attempt == 2) return reply;
+    if (!refusal.tools_advice.empty() && !current.tools.empty()) {
+      used.without_tools = true;
+      used.tools_refusal = refusal.words;
+      used.tools_advice = refusal.tools_advice;
+      current.tools.clear();
+      current.stream = request.stream;  // streaming without tools is another matter
+    } else if (refusal.streaming_with_tools && current.stream && !current.tools.empty()) {
+      used.without_streaming = true;
+      current.stream = false;
+    } else {
+      return reply;
+    }
   }
-  return reply;
+}
+
+Result<HttpAnswer> FetchFromRoot(const Endpoint& endpoint, std::string_view path,
+                                 const std::string* post_body, const ClientOptions& options,
+                                 CancelSignal& cancel) {
+  if (Status valid = ValidateEndpoint(endpoint); !valid.ok()) return valid;
+  std::string root = TrimSlash(endpoint.base_url);
+  if (root.ends_with("/v1")) root.resize(root.size() - 3);
+  Transfer transfer(endpoint, options, cancel);
+  HttpAnswer answer;
+  Result<long> status =
+      transfer.Run(root + std::string(path), post_body, [&](std::string_view bytes) {
+        answer.body.append(bytes);
+        return true;
+      });
+  if (!status.ok()) return status.status();
+  answer.status = *status;
+  if (answer.status >= 300) answer.body = transfer.error_body();
+  return answer;
 }
 
 Result<std::vector<std::string>> ListModels(const Endpoint& endpoint, const ClientOptions& options,

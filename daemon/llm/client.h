@@ -50,16 +50,39 @@ class CancelSignal {
   void* multi_ = nullptr;  // guarded by mu_
 };
 
+// What StreamChat changed in a request the server refused, to get an answer all the same.
+struct ChatFallbacks {
+  // The server refuses `tools` (ToolsRefusalAdvice in wire.h): asked again without them.
+  bool without_tools = false;
+  std::string tools_refusal;  // the server's words, fit to show
+  std::string tools_advice;   // how to enable tools on that server
+  // The server refuses to stream an answer with tools: asked again unstreamed.
+  bool without_streaming = false;
+};
+
 // Sends `request` and hands each StreamEvent to `on_event` as it arrives, on the calling thread
 // (blocking: call it from a worker). A server that refuses tools while streaming (llama.cpp's
 // "Cannot use tools with stream") is asked again without streaming, and its answer is replayed
-// as events. Returns the whole reply once the server finished it; otherwise a Status written for
-// the user: kUnavailable (refused, unreachable, timed out, cut off, an HTTP error with the
-// server's own message), kCancelled, kTooLarge. Events already delivered stay delivered, so a
-// caller keeps the partial answer.
+// as events; one that refuses tools altogether is asked again without them. `fallbacks`, when
+// given, says which of these happened. Returns the whole reply once the server finished it;
+// otherwise a Status written for the user: kUnavailable (refused, unreachable, timed out, cut off,
+// an HTTP error with the server's own message), kCancelled, kTooLarge. Events already delivered
+// stay delivered, so a caller keeps the partial answer.
 Result<ChatReply> StreamChat(const Endpoint& endpoint, const ChatRequest& request,
                              const ClientOptions& options, CancelSignal& cancel,
-                             const std::function<void(const StreamEvent&)>& on_event);
+                             const std::function<void(const StreamEvent&)>& on_event,
+                             ChatFallbacks* fallbacks = nullptr);
+
+// One plain exchange: GET `path` (POST when `post_body` is given) relative to the server's root:
+// the base URL without a trailing "/v1", where llama-server's /props and Ollama's /api/show are.
+// Returns the HTTP status and the body (at most options.max_response_bytes).
+struct HttpAnswer {
+  long status = 0;
+  std::string body;
+};
+Result<HttpAnswer> FetchFromRoot(const Endpoint& endpoint, std::string_view path,
+                                 const std::string* post_body, const ClientOptions& options,
+                                 CancelSignal& cancel);
 
 // The models the server offers (GET /models or /api/tags), for the settings page.
 Result<std::vector<std::string>> ListModels(const Endpoint& endpoint, const ClientOptions& options,

@@ -408,6 +408,11 @@ std::string EncodeChatRequest(Wire wire, const ChatRequest& request) {
   if (wire == Wire::kOpenAi && request.stream) {
     out += ",\"stream_options\":{\"include_usage\":true}";
   }
+  if (request.max_tokens > 0) {
+    out += wire == Wire::kOpenAi ? ",\"max_tokens\":" : ",\"options\":{\"num_predict\":";
+    out += std::to_string(request.max_tokens);
+    if (wire == Wire::kOllama) out += '}';
+  }
   out += '}';
   return out;
 }
@@ -508,6 +513,22 @@ std::string DescribeHttpError(long http_status, std::string_view body) {
 
 bool IsToolsWithStreamRefusal(long http_status, std::string_view body) {
   return http_status >= 400 && ContainsIgnoringCase(body, "cannot use tools with stream");
+}
+
+std::string ToolsRefusalAdvice(long http_status, std::string_view body) {
+  if (http_status < 400) return {};
+  if (ContainsIgnoringCase(body, "tools param requires --jinja")) {
+    return "Start llama-server with --jinja to let the model use tools.";
+  }
+  if (ContainsIgnoringCase(body, "does not support tools")) {
+    return "Choose a model that supports tools in Settings (Ollama's library marks them "
+           "\"tools\").";
+  }
+  if (ContainsIgnoringCase(body, "tool choice requires --enable-auto-tool-choice")) {
+    return "Start vLLM with --enable-auto-tool-choice and the --tool-call-parser of the model "
+           "to let it use tools.";
+  }
+  return {};
 }
 
 Result<std::vector<std::string>> ParseModelList(Wire wire, std::string_view body) {

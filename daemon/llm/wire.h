@@ -38,6 +38,13 @@ std::string DescribeHttpError(long http_status, std::string_view body);
 // with stream", any case): the caller then asks again without streaming.
 bool IsToolsWithStreamRefusal(long http_status, std::string_view body);
 
+// When the answer is a server's refusal of `tools` altogether: what the user can do to enable
+// them, in a sentence. Recognised: llama-server without --jinja ("tools param requires --jinja
+// flag"), an Ollama model without tool support ("… does not support tools"), vLLM without
+// --enable-auto-tool-choice ("\"auto\" tool choice requires --enable-auto-tool-choice …").
+// Empty for any other answer.
+std::string ToolsRefusalAdvice(long http_status, std::string_view body);
+
 // The model names in GET {base}/models ({"data":[{"id":…}]}) or GET /api/tags
 // ({"models":[{"name":…}]}), in the server's order. Either shape is accepted for either wire,
 // since llama-server answers with both. Fails with kInvalidArgument otherwise.

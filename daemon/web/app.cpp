@@ -207,6 +207,12 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (auto r = only("POST")) return *r;
     return TestConnection(request, form);
   }
+  if (path == "/settings/model-field") {
+    if (auto r = only("GET")) return *r;
+    std::string_view model = request.Query("model").value_or("");
+    if (model.size() > 256) return Fail(request, Status::TooLarge("the model name is too long"));
+    return Fragment(views_->ModelField(model));
+  }
   if (path == "/settings/servers/add" || path == "/settings/servers/remove" ||
       path == "/settings/servers/default") {
     if (auto r = only("POST")) return *r;

@@ -132,10 +132,10 @@ void LiveRuns::MessageChanged(const store::Message& message) {
   }
   Tracked& tracked = found->second;
   const std::string id = std::to_string(message.id);
-  const bool text_only = message.role == "assistant" &&
-                         message.state == store::MessageState::kStreaming &&
-                         tracked.message.state == store::MessageState::kStreaming &&
-                         message.content.starts_with(tracked.message.content);
+  const bool text_only =
+      message.role == "assistant" && message.state == store::MessageState::kStreaming &&
+      tracked.message.state == store::MessageState::kStreaming &&
+      message.meta == tracked.message.meta && message.content.starts_with(tracked.message.content);
   if (text_only) {
     std::string_view text = message.content;
     // Resumed from the last stable point, so the scan stays linear over the whole answer.

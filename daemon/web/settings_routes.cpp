@@ -6,6 +6,7 @@
 
 #include <json/json.h>
 
+#include "agent/server_probe.h"
 #include "auth/app_host.h"
 #include "http/form.h"
 #include "sandbox/deny_list.h"
@@ -368,9 +369,17 @@ http::Response App::TestConnection(const http::Request& request, const http::For
   if (!provider.ok()) return Fragment(views_->ModelList(provider.status()));
   llm::ClientOptions options;
   options.connect_timeout_ms = 3000;
-  options.idle_timeout_s = 10;
+  // The probe's one-token answer may wait for the model to load.
+  options.idle_timeout_s = 60;
   llm::CancelSignal cancel;
-  return Fragment(views_->ModelList(llm::ListModels(provider->endpoint, options, cancel)));
+  agent::ProbeReport report =
+      agent::ProbeServer(provider->endpoint, provider->default_model, options, cancel);
+  // What was learnt replaces what was remembered about this server: a server restarted with
+  // --jinja is believed at once. A server that could not be asked is remembered as unknown.
+  if (!report.model.empty()) {
+    (void)agent::SaveCapabilities(store_, provider->endpoint, report.model, report.capabilities);
+  }
+  return Fragment(views_->ConnectionReport(report));
 }
 
 http::Response App::RevokeGrant(const http::Request& request, const http::FormFields& form) {

@@ -235,6 +235,22 @@ std::string MetaError(std::string_view meta) {
   return value.get("error", "").asString();
 }
 
+// How long the model has been working on an answer with no text yet (agent/elapsed_ticker.h),
+// and whether the answer comes whole; nullopt when the agent did not say.
+struct Working {
+  int64_t seconds = 0;
+  bool unstreamed = false;
+};
+std::optional<Working> MetaWorking(std::string_view meta) {
+  if (meta.find("\"working_ms\"") == std::string_view::npos) return std::nullopt;
+  Json::Value value;
+  if (!ParseJson(meta, &value, 32) || !value.isObject() || !value["working_ms"].isIntegral()) {
+    return std::nullopt;
+  }
+  return Working{.seconds = value["working_ms"].asInt64() / 1000,
+                 .unstreamed = value["unstreamed"].isBool() && value["unstreamed"].asBool()};
+}
+
 // `text` with the characters that hide, or change how the rest reads, written out as \u{…}:
 // bidirectional controls (which make "gpj.exe" read "exe.jpg"), zero-width characters, the soft
 // hyphen and the byte-order mark. Everything else is left as it is.
@@ -378,6 +394,16 @@ Html Views::Message(const store::Message& m, size_t stable) const {
       body.html += markdown::RenderMarkdown(m.content);
     }
     body.html += "</div>";
+    if (std::optional<Working> working = MetaWorking(m.meta);
+        working && m.content.empty() && m.state == store::MessageState::kStreaming) {
+      body.html +=
+          "<p class=\"model-working\">The model is working\u2026 " +
+          std::to_string(working->seconds) + " s" +
+          (working->unstreamed ? " (this server cannot stream while tools are offered: the answer "
+                                 "appears when it is complete)"
+                               : "") +
+          "</p>";
+    }
     std::string error = MetaError(m.meta);
     if (!error.empty()) {
       body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
@@ -507,6 +533,99 @@ Html Views::ModelList(const Result<std::vector<std::string>>& models) const {
   return Html{out};
 }
 
+namespace {
+
+std::string QueryEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Html Views::ModelField(std::string_view model, bool out_of_band) const {
+  return Html{std::string("<input id=\"provider-model\" name=\"model\" type=\"text\" value=\"") +
+              Escape(model) + "\" placeholder=\"e.g. qwen2.5:7b\" maxlength=\"256\"" +
+              (out_of_band ? " hx-swap-oob=\"true\"" : "") + ">"};
+}
+
+Html Views::ConnectionReport(const agent::ProbeReport& report) const {
+  if (!report.models.ok()) return ModelList(report.models);
+  std::string out;
+  if (report.models->empty()) {
+    out = "<p>Connected; the server lists no models.</p>";
+  } else {
+    out =
+        "<p>Connected. Models on this server (choose one to use it):</p><ul class=\"model-list\">";
+    for (const std::string& model : *report.models) {
+      out +=
+          "<li><button type=\"button\" class=\"model-choice\" "
+          "hx-get=\"/settings/model-field?model=" +
+          Escape(QueryEncode(model)) +
+          "\" hx-target=\"#provider-model\" hx-swap=\"outerHTML\"><code>" + Escape(model) +
+          "</code></button></li>";
+    }
+    out += "</ul>";
+  }
+  if (report.model_chosen) {
+    out += "<p>It offers one model, <code>" + Escape(report.model) +
+           "</code>: Hearth uses it without its name being typed.</p>";
+    out += ModelField(report.model, true).html;
+  }
+  using agent::Ability;
+  const agent::ServerCapabilities& caps = report.capabilities;
+  std::string tools;
+  std::string streaming = "not known";
+  if (!report.probed) {
+    tools = "not tried: choose a model, then test again";
+  } else if (caps.tools == Ability::kNo) {
+    tools = "refused";
+    if (!caps.tools_refusal.empty()) tools += " (\u201c" + caps.tools_refusal + "\u201d)";
+    tools += ": the agent answers without tools here. " + caps.tools_advice;
+  } else if (caps.tools == Ability::kYes) {
+    tools = "accepted";
+  } else {
+    tools = "not known: the test request failed (" + report.probe_error + ")";
+  }
+  if (caps.streams_with_tools == Ability::kYes) {
+    streaming = "yes";
+  } else if (caps.streams_with_tools == Ability::kNo) {
+    streaming =
+        "no: answers that may use tools come whole, and the page shows the model working "
+        "meanwhile";
+  } else if (caps.tools == Ability::kNo) {
+    streaming = "does not apply (no tools)";
+  }
+  std::string context = "not said by this server";
+  if (report.context.tokens > 0) {
+    context = std::to_string(report.context.tokens) + " tokens";
+    if (report.context.model_max > 0) {
+      context += " (the model allows up to " + std::to_string(report.context.model_max) + ")";
+    }
+  } else if (report.context.model_max > 0) {
+    context = "the model allows up to " + std::to_string(report.context.model_max) +
+              " tokens; the server's own limit may be lower (Ollama's num_ctx)";
+  }
+  out += "<dl class=\"server-abilities\">";
+  if (report.probed)
+    out += "<dt>Model tested</dt><dd><code>" + Escape(report.model) + "</code></dd>";
+  out += "<dt>Tools</dt><dd class=\"ability-tools\">" + Escape(tools) + "</dd>";
+  out +=
+      "<dt>Streams with tools</dt><dd class=\"ability-streaming\">" + Escape(streaming) + "</dd>";
+  out += "<dt>Context size</dt><dd class=\"ability-context\">" + Escape(context) + "</dd>";
+  out += "</dl>";
+  return Html{out};
+}
+
 Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_view saved,
                      const AgentSettingsInfo& a) const {
   Html agent;
@@ -618,7 +737,7 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"base_url", a.base_url},
                 {"key_placeholder",
                  a.has_key ? "saved (leave empty to keep it)" : "none (local servers need none)"},
-                {"model", a.model},
+                {"model_field", ModelField(a.model)},
                 {"system_prompt", a.system_prompt},
                 {"workspace_roots", roots},
                 {"deny", deny},

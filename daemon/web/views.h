@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/server_probe.h"
 #include "base/status.h"
 #include "store/store.h"
 #include "web/html.h"
@@ -140,6 +141,12 @@ class Views {
                   const std::vector<store::AuditConversation>& conversations) const;
   // The models a "Test connection" found, or why it failed.
   Html ModelList(const Result<std::vector<std::string>>& models) const;
+  // What "Test connection" found (server_probe.h): the models, each a button that fills the
+  // model field; whether the server takes tools and streams with them; its context size. When
+  // the server's only model was chosen, the model field is filled out of band.
+  Html ConnectionReport(const agent::ProbeReport& report) const;
+  // The Settings form's model field holding `model` (GET /settings/model-field swaps it in).
+  Html ModelField(std::string_view model, bool out_of_band = false) const;
   Html Error(std::string_view heading, std::string_view text) const;
   // Out-of-band swaps for when #main changes without a page load: the document title, the list
   // with the new current item, and the Settings link no longer current.

@@ -8,13 +8,13 @@
 // Listens on 127.0.0.1, port 0; prints {"port":N} on one line when ready; exits on SIGTERM.
 // The format of DIR is described in README.md beside this file.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const kMaxRequestBytes = 64 << 20;
-const kTranscriptName = /^(.+)\.(\d+)\.(ollama\.json|sse|json|ndjson)$/;
+const kTranscriptName = /^(.+)\.(\d+)\.(?:(tools)\.)?(ollama\.json|sse|json|ndjson)$/;
 const kContentTypes = {
   sse: 'text/event-stream',
   ndjson: 'application/x-ndjson',
@@ -41,7 +41,7 @@ function listTranscripts(dir) {
   const files = new Map();
   for (const name of readdirSync(dir)) {
     const m = kTranscriptName.exec(name);
-    if (m) files.set(name, { model: m[1], turn: Number(m[2]), kind: m[3] });
+    if (m) files.set(name, { model: m[1], turn: Number(m[2]), tools: m[3] === 'tools', kind: m[4] });
   }
   return files;
 }
@@ -95,6 +95,9 @@ export function parseTranscript(bytes) {
         flush();
         response.steps.push({ op: 'delay', ms: Number(arg) });
         break;
+      case 'wait':  // before anything, the status line included: a server that answers whole
+        response.wait = Number(arg);
+        break;
       case 'cut':
       case 'hang':
         flush();
@@ -145,6 +148,10 @@ function write(res, data) {
 }
 
 async function replay(res, response, kind, record) {
+  if (response.wait) {
+    await sleep(response.wait);
+    if (res.destroyed) return;
+  }
   const headers = { 'Content-Type': kContentTypes[kind], ...response.headers };
   const streaming = response.steps.some((s) => s.op !== 'write') || response.steps.length > 1;
   if (!streaming) {
@@ -249,6 +256,27 @@ function main() {
         });
       }
 
+      // llama-server's GET /props (one per server: props.json) and Ollama's POST /api/show
+      // (<model>.show.json), where they tell a model's context size.
+      if (req.method === 'GET' && path === '/props' && existsSync(join(dir, 'props.json'))) {
+        const response = parseTranscript(readFileSync(join(dir, 'props.json')));
+        record.file = 'props.json';
+        record.status = response.status;
+        return await replay(res, response, 'json', record);
+      }
+      if (req.method === 'POST' && path === '/api/show') {
+        const model = String(body?.model ?? body?.name ?? '');
+        const name = `${model}.show.json`;
+        if (!/^[^/\\]+$/.test(model) || !existsSync(join(dir, name))) {
+          record.status = 404;
+          return sendJson(res, 404, { error: `model '${model}' not found` });
+        }
+        const response = parseTranscript(readFileSync(join(dir, name)));
+        record.file = name;
+        record.status = response.status;
+        return await replay(res, response, 'ollama.json', record);
+      }
+
       const openai = req.method === 'POST' && path === '/v1/chat/completions';
       const ollama = req.method === 'POST' && path === '/api/chat';
       if (!openai && !ollama) {
@@ -264,7 +292,11 @@ function main() {
       const turn = messages.filter((m) => m && m.role === 'assistant').length;
       // OpenAI answers whole unless asked to stream; Ollama streams unless asked not to.
       const kind = openai ? (body.stream === true ? 'sse' : 'json') : (body.stream === false ? 'ollama.json' : 'ndjson');
-      const name = `${model}.${turn}.${kind}`;
+      // A request with tools gets <model>.<turn>.tools.<kind> when there is one: how a scenario
+      // answers differently with and without tools (a server that refuses them).
+      const withTools = Array.isArray(body.tools) && body.tools.length > 0;
+      const toolsName = `${model}.${turn}.tools.${kind}`;
+      const name = withTools && files.has(toolsName) ? toolsName : `${model}.${turn}.${kind}`;
       if (!files.has(name)) {
         record.status = 404;
         return notFound(res, ollama, model);

@@ -94,6 +94,12 @@ describe('fake LLM server', () => {
       'data: one\n\n#! flush\ndata: tw\n#! chop\n#! flush\no\n\n#! delay 30\ndata: three\n\n',
     );
     writeFileSync(join(customDir, 'whole.0.json'), '#! header X-Test: yes\n{"ok":true}\n');
+    writeFileSync(join(customDir, 'late.0.json'), '#! wait 200\n{"late":true}\n');
+    writeFileSync(join(customDir, 'props.json'), '{"default_generation_settings":{"n_ctx":8192},"total_slots":1}\n');
+    writeFileSync(
+      join(customDir, 'whole.show.json'),
+      '{"parameters":"","model_info":{"general.architecture":"llama","llama.context_length":131072}}\n',
+    );
     [real, custom] = await Promise.all([startServer(transcripts), startServer(customDir)]);
   });
 
@@ -226,6 +232,47 @@ describe('fake LLM server', () => {
     });
     assert.equal(ollama.status, 404);
     assert.match((await ollama.json()).error, /model not found/);
+  });
+
+  test('answers a request with tools from the .tools. transcript, as llama-server without --jinja', async () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const refused = await chat(real.base, { model: 'nojinja', messages: [], tools, stream: true });
+    assert.equal(refused.status, 500);
+    assert.deepEqual(await refused.json(), {
+      error: { code: 500, message: 'tools param requires --jinja flag', type: 'server_error' },
+    });
+    const answered = await chat(real.base, { model: 'nojinja', messages: [], stream: true });
+    assert.equal(answered.status, 200);
+    assert.match(await answered.text(), /without tools/);
+    const ollama = await fetch(`${real.base}/api/chat`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'ollama-notools', messages: [], tools }),
+    });
+    assert.equal(ollama.status, 400);
+    assert.match((await ollama.json()).error, /does not support tools$/);
+  });
+
+  test('waits before the status line when a transcript says #! wait', async () => {
+    const started = Date.now();
+    const response = await fetch(`${custom.base}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'late', messages: [] }),
+    });
+    assert.ok(Date.now() - started >= 200);
+    assert.deepEqual(await response.json(), { late: true });
+  });
+
+  test('answers /props from props.json and /api/show from <model>.show.json', async () => {
+    const props = await fetch(`${custom.base}/props`);
+    assert.equal(props.status, 200);
+    assert.equal((await props.json()).default_generation_settings.n_ctx, 8192);
+    const show = await fetch(`${custom.base}/api/show`, { method: 'POST', body: '{"model":"whole"}' });
+    assert.equal(show.status, 200);
+    assert.equal((await show.json()).model_info['llama.context_length'], 131072);
+    const missing = await fetch(`${custom.base}/api/show`, { method: 'POST', body: '{"model":"x"}' });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { error: "model 'x' not found" });
+    assert.equal((await fetch(`${real.base}/props`)).status, 404);
   });
 
   test('streams Ollama unless asked not to', async () => {
