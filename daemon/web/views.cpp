@@ -619,6 +619,8 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"key_placeholder",
                  a.has_key ? "saved (leave empty to keep it)" : "none (local servers need none)"},
                 {"model", a.model},
+                {"first_byte_timeout_s", std::to_string(a.timeouts.first_byte_s)},
+                {"idle_timeout_s", std::to_string(a.timeouts.idle_s)},
                 {"system_prompt", a.system_prompt},
                 {"workspace_roots", roots},
                 {"deny", deny},
