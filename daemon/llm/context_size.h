@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+// llm/context_size: how many tokens a model's context holds, where the server says it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "llm/client.h"
+
+namespace hearth::llm {
+
+// Asks the server the context size of `model`, in tokens:
+//   kOpenAi: llama-server's GET /props (n_ctx, under default_generation_settings or at the top),
+//            else vLLM's max_model_len in GET {base}/models;
+//   kOllama: POST /api/show (num_ctx in "parameters" when the model sets it, else the
+//            model_info's "<architecture>.context_length").
+// 0 when the server does not say (LM Studio, hosted APIs, routes it does not have) or cannot be
+// asked: not an error, since the chat request that follows reports an unreachable server. Fails
+// only on Stop (kCancelled).
+Result<int64_t> FetchContextSize(const Endpoint& endpoint, const std::string& model,
+                                 const ClientOptions& options, CancelSignal& cancel);
+
+// The parsers behind it, for their tests; each answers 0 when the body does not say.
+int64_t ContextSizeFromLlamaProps(std::string_view body);
+int64_t ContextSizeFromModelList(std::string_view body, std::string_view model);
+int64_t ContextSizeFromOllamaShow(std::string_view body);
+
+// The address of a route at the root of an OpenAI-compatible server: its base URL without the
+// trailing "/v1" ("http://127.0.0.1:8080/v1" → "http://127.0.0.1:8080/props").
+std::string ServerRootUrl(std::string_view base_url, std::string_view path);
+
+}  // namespace hearth::llm
