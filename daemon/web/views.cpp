@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "markdown/markdown.h"
 #include "store/schema.h"
+#include "web/answer_facts.h"
 #include "web/assets.h"
 
 namespace hearth::web {
@@ -366,7 +367,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
   Html body;
   Html badge;
   if (m.role == "assistant") {
-    body.html = "<div class=\"content md\">";
+    body.html = AnswerContextNote(m.meta).html + "<div class=\"content md\">";
     if (m.state == store::MessageState::kStreaming) {
       stable = std::min(stable, m.content.size());
       body.html += "<div id=\"msg-" + id + "-blocks\">";
@@ -382,9 +383,11 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     if (!error.empty()) {
       body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
     }
+    body.html += AnswerCutOffNote(m.meta).html;
     if (m.state == store::MessageState::kPartial) {
       badge.html = " <span class=\"badge\">incomplete</span>";
     }
+    badge.html += AnswerUsage(m.meta).html;
   } else {
     body.html = "<div class=\"content\">" + Escape(m.content) + "</div>";
   }
