@@ -8,7 +8,7 @@
 // Listens on 127.0.0.1, port 0; prints {"port":N} on one line when ready; exits on SIGTERM.
 // The format of DIR is described in README.md beside this file.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,16 @@ function write(res, data) {
 
 async function replay(res, response, kind, record) {
   const headers = { 'Content-Type': kContentTypes[kind], ...response.headers };
+  // Delays before the first write come before the status line too: a server reading a long
+  // prompt, or generating an answer it does not stream, sends no byte at all until it is done.
+  let steps = response.steps;
+  while (steps.length > 0 && steps[0].op === 'delay') {
+    record.first_byte_delay_ms = (record.first_byte_delay_ms ?? 0) + steps[0].ms;
+    await sleep(steps[0].ms);
+    steps = steps.slice(1);
+    if (res.destroyed || res.socket?.destroyed) return;
+  }
+  response = { ...response, steps };
   const streaming = response.steps.some((s) => s.op !== 'write') || response.steps.length > 1;
   if (!streaming) {
     const body = response.steps.length ? response.steps[0].data : Buffer.alloc(0);
@@ -247,6 +257,30 @@ function main() {
             details: { format: 'gguf', family: 'llama', parameter_size: '8.0B', quantization_level: 'Q4_K_M' },
           })),
         });
+      }
+
+      // llama-server's GET /props, from props.json in DIR. Without it, the 404 that servers
+      // without the route answer (vLLM's FastAPI: {"detail":"Not Found"}).
+      if (req.method === 'GET' && path === '/props') {
+        if (!existsSync(join(dir, 'props.json'))) {
+          record.status = 404;
+          return sendJson(res, 404, { detail: 'Not Found' });
+        }
+        record.file = 'props.json';
+        record.status = 200;
+        return sendJson(res, 200, JSON.parse(readFileSync(join(dir, 'props.json'), 'utf8')));
+      }
+      // Ollama's POST /api/show {"model": NAME}, from NAME.show.json in DIR; else Ollama's 404.
+      if (req.method === 'POST' && path === '/api/show') {
+        const model = String(body?.model ?? body?.name ?? '');
+        const file = `${model}.show.json`;
+        if (model.includes('/') || !existsSync(join(dir, file))) {
+          record.status = 404;
+          return sendJson(res, 404, { error: `model '${model}' not found` });
+        }
+        record.file = file;
+        record.status = 200;
+        return sendJson(res, 200, JSON.parse(readFileSync(join(dir, file), 'utf8')));
       }
 
       const openai = req.method === 'POST' && path === '/v1/chat/completions';
