@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "llm/wire.h"
+
 namespace hearth::agent {
 namespace {
 
@@ -28,8 +30,9 @@ size_t RequestBytes(const std::vector<llm::ChatMessage>& messages,
   size_t bytes = 0;
   for (const llm::ChatMessage& message : messages) bytes += MessageBytes(message);
   for (const llm::ToolSchema& tool : tools) {
-    bytes += kMessageOverheadBytes + tool.name.size() + tool.description.size() +
-             tool.parameters.toStyledString().size();
+    std::string schema;
+    llm::AppendJson(schema, tool.parameters);
+    bytes += kMessageOverheadBytes + tool.name.size() + tool.description.size() + schema.size();
   }
   return bytes;
 }
