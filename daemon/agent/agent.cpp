@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 
 #include "agent/elapsed_ticker.h"
 #include "agent/server_capabilities.h"
+#include "agent/context_fit.h"
 #include "base/json.h"
+#include "llm/context_size.h"
 #include "llm/stream_parser.h"
 
 namespace hearth::agent {
@@ -188,6 +191,8 @@ struct Agent::Run {
   std::thread thread;
   std::atomic<bool> finishing{false};  // everything done but announcing the end
   std::atomic<bool> ended{false};
+  // The model's context in tokens once asked (0: the server does not say); -1 before.
+  int64_t context_tokens = -1;
 
   std::mutex mu;
   std::condition_variable changed;
@@ -366,7 +371,8 @@ void Agent::Save(Run& run, store::Message& message) {
 }
 
 std::vector<llm::ChatMessage> Agent::History(int64_t conversation_id, const AgentConfig& config,
-                                             const std::string& system_prompt) {
+                                             const std::string& system_prompt,
+                                             double* bytes_per_token) {
   (void)config;
   std::vector<llm::ChatMessage> history;
   Result<std::vector<store::Message>> messages =
@@ -396,6 +402,11 @@ std::vector<llm::ChatMessage> Agent::History(int64_t conversation_id, const Agen
     Json::Value meta = ParseMeta(m.meta);
     llm::ChatMessage message{.role = m.role, .content = m.content};
     if (m.role == "assistant") {
+      if (bytes_per_token != nullptr && meta["prompt_bytes"].isIntegral() &&
+          meta["prompt_tokens"].isIntegral()) {
+        *bytes_per_token =
+            BytesPerToken(meta["prompt_bytes"].asUInt64(), meta["prompt_tokens"].asInt64());
+      }
       if (m.state == store::MessageState::kError && m.content.empty()) continue;
       for (const Json::Value& call : meta["tool_calls"]) {
         message.tool_calls.push_back(llm::ToolCall{.id = call["id"].asString(),
@@ -513,14 +524,19 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   ServerCapabilities server = LoadCapabilities(store_, provider.endpoint, model);
   llm::ChatRequest request;
   request.model = model;
-  request.messages = History(run.conversation_id, config, run.system_prompt);
+  double bytes_per_token = kEstimatedBytesPerToken;
+  request.messages = History(run.conversation_id, config, run.system_prompt, &bytes_per_token);
   if (server.tools != Ability::kNo) request.tools = tools.Schemas();
   request.stream = request.tools.empty() || server.streams_with_tools != Ability::kNo;
   const bool tools_withheld = server.tools == Ability::kNo && tools.size() > 0;
+  std::string left_out = FitToModelContext(run, provider, request, bytes_per_token);
 
   Json::Value meta(Json::objectValue);
   meta["model"] = model;
   meta["provider"] = provider.name;
+  if (run.context_tokens > 0) meta["context_tokens"] = Json::Int64(run.context_tokens);
+  if (!left_out.empty()) meta["left_out"] = left_out;
+  meta["prompt_bytes"] = Json::UInt64(RequestBytes(request.messages, request.tools));
   store::Message answer =
       AddMessage(run, "assistant", "", store::MessageState::kStreaming, ToJson(meta));
   std::optional<PeriodicSaver> saver;
@@ -538,7 +554,9 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
     shown.meta = ToJson(working);
     observer_.MessageChanged(shown);
   });
+  std::optional<std::chrono::steady_clock::time_point> first_token;
   auto on_event = [&](const llm::StreamEvent& event) {
+    if (!first_token) first_token = std::chrono::steady_clock::now();
     if (event.kind != llm::StreamEvent::Kind::kContent) return;
     ticker.reset();
     if (answer.content.size() + event.text.size() > store::kMaxMessageBytes) {
@@ -549,9 +567,12 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
     observer_.MessageChanged(answer);
     if (saver) saver->Append(event.text);
   };
+  llm::ClientOptions client = options_.client;
+  client.timeouts = provider.timeouts;
   llm::ChatFallbacks fallbacks;
-  Result<llm::ChatReply> reply = llm::StreamChat(provider.endpoint, request, options_.client,
-                                                 run.cancel, on_event, &fallbacks);
+  Result<llm::ChatReply> reply =
+      llm::StreamChat(provider.endpoint, request, client, run.cancel, on_event, &fallbacks);
+  const auto ended = std::chrono::steady_clock::now();
   ticker.reset();
   saver.reset();  // no periodic write may land after the final one below
 
@@ -595,6 +616,24 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   if (reply->usage) {
     meta["prompt_tokens"] = Json::Int64(reply->usage->prompt_tokens);
     meta["completion_tokens"] = Json::Int64(reply->usage->completion_tokens);
+    // The server's own timing when it gives one; else Hearth's, from the first token to the end.
+    double ms = reply->usage->completion_ms;
+    meta["speed_from"] = ms > 0 ? "server" : "hearth";
+    if (ms <= 0 && first_token) {
+      ms = std::chrono::duration<double, std::milli>(ended - *first_token).count();
+    }
+    if (ms > 0 && reply->usage->completion_tokens > 0) {
+      meta["tokens_per_s"] =
+          std::round(static_cast<double>(reply->usage->completion_tokens) * 10000.0 / ms) / 10.0;
+    }
+  }
+  // The server stopped the answer before its end: it is incomplete, and calls it was making
+  // may be cut in the middle, so none is run.
+  const bool cut_off = reply->finish_reason == "length" || reply->finish_reason == "content_filter";
+  if (cut_off) {
+    meta["cut_off"] = reply->finish_reason;
+    calls.clear();
+    refusals.clear();
   }
   if (!calls.empty()) meta["tool_calls"] = CallsToJson(calls);
   answer.meta = ToJson(meta);
@@ -612,7 +651,7 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
     meta["tool_calls"] = CallsToJson(calls);
     answer.meta = ToJson(meta);
   }
-  answer.state = store::MessageState::kDone;
+  answer.state = cut_off ? store::MessageState::kPartial : store::MessageState::kDone;
   Save(run, answer);
 
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -621,6 +660,29 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
   }
   again = !calls.empty() && !run.cancel.cancelled();
   return Status::Ok();
+}
+
+std::string Agent::FitToModelContext(Run& run, const ProviderConfig& provider,
+                                     llm::ChatRequest& request, double bytes_per_token) {
+  const size_t tools_bytes = RequestBytes({}, request.tools);
+  if (run.context_tokens < 0) {
+    // A request that fits the smallest context in use, with room for the answer, fits any: the
+    // server is asked only when it matters.
+    double tokens =
+        static_cast<double>(RequestBytes(request.messages, {}) + tools_bytes) / bytes_per_token;
+    if (tokens + static_cast<double>(AnswerReserveTokens(kSmallestContextTokens)) <=
+        static_cast<double>(kSmallestContextTokens)) {
+      return {};
+    }
+    llm::ClientOptions options = options_.client;
+    options.timeouts = {.first_byte_s = 10, .idle_s = 10};
+    Result<int64_t> size =
+        llm::FetchContextSize(provider.endpoint, request.model, options, run.cancel);
+    run.context_tokens = size.ok() ? *size : 0;
+  }
+  FitReport report =
+      FitToContext(request.messages, tools_bytes, run.context_tokens, bytes_per_token);
+  return report.left_out() ? LeftOutNote(run.context_tokens) : std::string();
 }
 
 namespace {

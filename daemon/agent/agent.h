@@ -111,8 +111,15 @@ class Agent {
   store::Message AddMessage(Run& run, std::string_view role, std::string_view content,
                             store::MessageState state, std::string_view meta);
   void Save(Run& run, store::Message& message);
+  // `bytes_per_token`, when given, is set from the newest answer whose usage the server gave.
   std::vector<llm::ChatMessage> History(int64_t conversation_id, const AgentConfig& config,
-                                        const std::string& system_prompt);
+                                        const std::string& system_prompt,
+                                        double* bytes_per_token = nullptr);
+  // Leaves out of `request` what would not fit the model's context (agent/context_fit.h),
+  // asking the server its context size once per run when the request could be too large.
+  // Returns the note the answer shows when something was left out.
+  std::string FitToModelContext(Run& run, const ProviderConfig& provider, llm::ChatRequest& request,
+                                double bytes_per_token);
 
   store::Store& store_;
   const Clock& clock_;

@@ -67,7 +67,8 @@ Result<std::string> ExpandHome(std::string path, std::string_view home, std::str
 Result<ProviderConfig> ParseProvider(const Json::Value& value) {
   if (!value.isObject()) return Bad("providers", "entries must be objects");
   if (Status s = CheckKeys(value, "a provider",
-                           {"name", "type", "base_url", "api_key", "api_key_env", "default_model"});
+                           {"name", "type", "base_url", "api_key", "api_key_env", "default_model",
+                            "first_byte_timeout_s", "idle_timeout_s"});
       !s.ok()) {
     return s;
   }
@@ -101,6 +102,16 @@ Result<ProviderConfig> ParseProvider(const Json::Value& value) {
     auto model = String(value["default_model"], "providers[].default_model", 256);
     if (!model.ok()) return model.status();
     provider.default_model = *model;
+  }
+  for (auto [key, field] : {std::pair{"first_byte_timeout_s", &provider.timeouts.first_byte_s},
+                            std::pair{"idle_timeout_s", &provider.timeouts.idle_s}}) {
+    if (!value.isMember(key)) continue;
+    const Json::Value& seconds = value[key];
+    if (!seconds.isInt() || seconds.asInt() < 1 || seconds.asInt() > llm::kMaxTimeoutS) {
+      return Bad(std::string("providers[].") + key,
+                 "must be a whole number of seconds from 1 to 86400 (24 hours)");
+    }
+    *field = seconds.asInt();
   }
   if (Status s = llm::ValidateEndpoint(provider.endpoint); !s.ok()) {
     return s.WithContext("config: provider \"" + provider.name + "\"");
@@ -322,6 +333,10 @@ std::string ConfigToJson(const AgentConfig& config) {
     item["base_url"] = p.endpoint.base_url;
     if (!p.endpoint.api_key.empty()) item["api_key"] = p.endpoint.api_key;
     if (!p.default_model.empty()) item["default_model"] = p.default_model;
+    if (p.timeouts.first_byte_s != llm::Timeouts{}.first_byte_s) {
+      item["first_byte_timeout_s"] = p.timeouts.first_byte_s;
+    }
+    if (p.timeouts.idle_s != llm::Timeouts{}.idle_s) item["idle_timeout_s"] = p.timeouts.idle_s;
     providers.append(item);
   }
   root["providers"] = providers;

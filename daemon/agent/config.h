@@ -17,6 +17,7 @@ struct ProviderConfig {
   std::string name;  // what the UI and conversations call it, e.g. "ollama"
   llm::Endpoint endpoint;
   std::string default_model;
+  llm::Timeouts timeouts;  // first_byte_timeout_s, idle_timeout_s (1 s to 24 h)
 };
 
 struct McpServerConfig {

@@ -51,9 +51,13 @@ struct ChatRequest {
   int max_tokens = 0;
 };
 
+// The server's own figures for one answer.
 struct Usage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  // How long the server took to generate the completion tokens, when it says: llama-server's
+  // timings.predicted_ms, Ollama's eval_duration. 0 when it does not.
+  double completion_ms = 0;
 };
 
 // What a stream parser hands its consumer, in arrival order. A parser emits many kContent events

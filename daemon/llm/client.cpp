@@ -3,6 +3,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <utility>
 
@@ -125,10 +127,12 @@ class Transfer {
     // Local models must not go through a proxy set for the web.
     curl_easy_setopt(e, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.idle_timeout_s);
+    // The first-byte and idle timeouts are kept by the loop below, which tells them apart
+    // (libcurl's low-speed limit counts from the start and says only "timed out").
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::OnWrite);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
     if (post_body != nullptr) {
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, post_body->data());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
@@ -141,6 +145,7 @@ class Transfer {
     cancel_.Attach(multi.get());
     CURLcode result = CURLE_OK;
     bool finished = false;
+    last_activity_ = std::chrono::steady_clock::now();
     while (!finished && !cancel_.cancelled()) {
       int running = 0;
       if (curl_multi_perform(multi.get(), &running) != CURLM_OK) break;
@@ -152,7 +157,16 @@ class Transfer {
         }
       }
       if (finished || running == 0) break;
-      curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+      auto limit = std::chrono::seconds(got_byte_ ? options_.timeouts.idle_s
+                                                  : options_.timeouts.first_byte_s);
+      auto left = last_activity_ + limit - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        timed_out_ = true;
+        break;
+      }
+      long wait_ms =
+          std::clamp<long>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 1, 1000);
+      curl_multi_poll(multi.get(), nullptr, 0, static_cast<int>(wait_ms), nullptr);
     }
     cancel_.Detach();
     curl_multi_remove_handle(multi.get(), e);
@@ -160,6 +174,7 @@ class Transfer {
 
     if (cancel_.cancelled()) return Status::Cancelled("stopped");
     if (!sink_status_.ok()) return sink_status_;
+    if (timed_out_) return DescribeTimeout();
     if (result != CURLE_OK && !(result == CURLE_WRITE_ERROR && stopped_by_sink_)) {
       return DescribeCurlError(result, url);
     }
@@ -169,9 +184,19 @@ class Transfer {
   const std::string& error_body() const { return error_body_; }
 
  private:
+  // Any byte of the answer, its status line and headers included, shows the server is alive.
+  static size_t OnHeader(char* /*data*/, size_t size, size_t count, void* user) {
+    auto* self = static_cast<Transfer*>(user);
+    self->got_byte_ = true;
+    self->last_activity_ = std::chrono::steady_clock::now();
+    return size * count;
+  }
+
   static size_t OnWrite(char* data, size_t size, size_t count, void* user) {
     auto* self = static_cast<Transfer*>(user);
     size_t bytes = size * count;
+    self->got_byte_ = true;
+    self->last_activity_ = std::chrono::steady_clock::now();
     // A C callback: nothing may escape into libcurl.
     try {
       return self->Write(std::string_view(data, bytes)) ? bytes : 0;
@@ -216,13 +241,9 @@ class Transfer {
         return Status::Unavailable("could not find the host of " + where +
                                    ": check the address in Settings.");
       case CURLE_OPERATION_TIMEDOUT:
-        return Status::Unavailable(received_ == 0 && http_status_ == 0
-                                       ? "no answer from " + where +
-                                             " in time: the server may "
-                                             "be busy or hung"
-                                       : "the model server at " + where + " stopped sending for " +
-                                             std::to_string(options_.idle_timeout_s) +
-                                             " s; the answer so far is kept");
+        return Status::Unavailable("could not connect to " + where + " within " +
+                                   std::to_string(options_.connect_timeout_ms) +
+                                   " ms: is the address right, and the server running?");
       case CURLE_PARTIAL_FILE:
       case CURLE_RECV_ERROR:
       case CURLE_GOT_NOTHING:
@@ -235,9 +256,33 @@ class Transfer {
     }
   }
 
+  // Which timeout ended the request, its value, and where to change it.
+  Status DescribeTimeout() const {
+    std::string where = endpoint_.base_url;
+    if (!got_byte_) {
+      return Status::Unavailable(
+          "no answer from " + where + " within " + Seconds(options_.timeouts.first_byte_s) +
+          " (the server's first-byte timeout). A slow model may need longer: raise \"Wait for "
+          "the first byte\" for this server in Settings (first_byte_timeout_s in config.json).");
+    }
+    return Status::Unavailable(
+        "the model server at " + where + " sent nothing for " + Seconds(options_.timeouts.idle_s) +
+        " (the server's idle timeout); the answer so far is kept. A slow model may need longer: "
+        "raise \"Wait between bytes\" for this server in Settings (idle_timeout_s in "
+        "config.json).");
+  }
+
+  static std::string Seconds(int s) {
+    if (s >= 60 && s % 60 == 0) return std::to_string(s / 60) + " min";
+    return std::to_string(s) + " s";
+  }
+
   const Endpoint& endpoint_;
   const ClientOptions& options_;
   CancelSignal& cancel_;
+  std::chrono::steady_clock::time_point last_activity_;
+  bool got_byte_ = false;
+  bool timed_out_ = false;
   BodySink on_body_;
   CURL* easy_ = nullptr;
   long http_status_ = 0;
@@ -399,6 +444,22 @@ Result<HttpAnswer> FetchFromRoot(const Endpoint& endpoint, std::string_view path
   answer.status = *status;
   if (answer.status >= 300) answer.body = transfer.error_body();
   return answer;
+}
+
+Result<std::string> FetchBody(const Endpoint& endpoint, const std::string& url,
+                              const std::string* post_body, const ClientOptions& options,
+                              CancelSignal& cancel) {
+  if (Status valid = ValidateEndpoint(endpoint); !valid.ok()) return valid;
+  Transfer transfer(endpoint, options, cancel);
+  std::string whole;
+  Result<long> status = transfer.Run(url, post_body, [&](std::string_view bytes) {
+    whole.append(bytes);
+    return true;
+  });
+  if (!status.ok()) return status.status();
+  if (*status == 404) return Status::NotFound(DescribeHttpError(*status, transfer.error_body()));
+  if (*status >= 300) return HttpError(*status, transfer.error_body());
+  return whole;
 }
 
 Result<std::vector<std::string>> ListModels(const Endpoint& endpoint, const ClientOptions& options,

@@ -25,11 +25,20 @@ struct Endpoint {
 // Checks the URL is http(s) with a host, so a typo is reported when it is saved, not when used.
 Status ValidateEndpoint(const Endpoint& endpoint);
 
+// How long a request waits on a model server, per server (config.json's providers[] and the
+// Settings form). A model on a CPU may read a long prompt for minutes before its first byte, and
+// an answer that cannot stream arrives whole at the end, so the defaults are minutes: a hung
+// server is found late, but a slow one is never cut off. Stop ends a request at once whatever
+// these say.
+struct Timeouts {
+  int first_byte_s = 600;  // from sending the request to the first byte of the answer
+  int idle_s = 300;        // between two bytes once the answer has begun
+};
+inline constexpr int kMaxTimeoutS = 24 * 60 * 60;
+
 struct ClientOptions {
   long connect_timeout_ms = 5000;
-  // No byte from the server for this long means it hangs. Models may think for a while before
-  // their first token, so it is generous.
-  long idle_timeout_s = 120;
+  Timeouts timeouts;
   size_t max_response_bytes = 32 << 20;  // a non-streamed body or an error body
 };
 
@@ -83,6 +92,14 @@ struct HttpAnswer {
 Result<HttpAnswer> FetchFromRoot(const Endpoint& endpoint, std::string_view path,
                                  const std::string* post_body, const ClientOptions& options,
                                  CancelSignal& cancel);
+
+// One request beside chat (GET when `post_body` is null) to `url`, which must be on the
+// endpoint's server: the body of a 2xx answer. An HTTP error is kUnavailable with the server's
+// own message, or kNotFound for 404 (the server has no such route or model); otherwise as
+// StreamChat.
+Result<std::string> FetchBody(const Endpoint& endpoint, const std::string& url,
+                              const std::string* post_body, const ClientOptions& options,
+                              CancelSignal& cancel);
 
 // The models the server offers (GET /models or /api/tags), for the settings page.
 Result<std::vector<std::string>> ListModels(const Endpoint& endpoint, const ClientOptions& options,

@@ -1,91 +1,131 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "llm/context_size.h"
 
-#include <cctype>
+#include <json/value.h>
 
 #include "llm/wire.h"
 
 namespace hearth::llm {
 namespace {
 
-// Context sizes beyond this are not real (a parse of garbage); they are taken as unknown.
-constexpr int64_t kMaxPlausibleContext = int64_t{1} << 30;
-
-int64_t Plausible(int64_t tokens) {
-  return tokens > 0 && tokens <= kMaxPlausibleContext ? tokens : 0;
-}
-
-// The value of `name` in Ollama's `parameters` text: lines of "name   value", values possibly
-// quoted ("stop" repeats; num_ctx does not).
-int64_t ParameterValue(std::string_view text, std::string_view name) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.starts_with(name) || line.size() == name.size() ||
-        !std::isspace(static_cast<unsigned char>(line[name.size()]))) {
-      continue;
-    }
-    std::string_view value = line.substr(name.size());
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
-      value.remove_prefix(1);
-    }
-    int64_t number = 0;
-    size_t digits = 0;
-    for (char c : value) {
-      if (!std::isdigit(static_cast<unsigned char>(c)) || digits == 12) break;
-      number = number * 10 + (c - '0');
-      ++digits;
-    }
-    return digits == 0 ? 0 : Plausible(number);
-  }
-  return 0;
+// A context size as servers write it: a positive whole number of a sane size.
+int64_t Tokens(const Json::Value* value) {
+  int64_t n = JsonCount(value);
+  return n > 0 && n <= (int64_t{1} << 32) ? n : 0;
 }
 
 }  // namespace
 
-int64_t ParsePropsContextSize(std::string_view body) {
+std::string ServerRootUrl(std::string_view base_url, std::string_view path) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);
+  if (base_url.ends_with("/v1")) base_url.remove_suffix(3);
+  return std::string(base_url) + std::string(path);
+}
+
+int64_t ContextSizeFromLlamaProps(std::string_view body) {
   JsonReader reader;
   Json::Value root;
   if (!reader.Parse(body, &root) || !root.isObject()) return 0;
-  const Json::Value* settings = JsonField(root, "default_generation_settings");
-  if (settings != nullptr) {
-    if (int64_t n = Plausible(JsonCount(JsonField(*settings, "n_ctx"))); n > 0) return n;
+  if (const Json::Value* settings = JsonField(root, "default_generation_settings")) {
+    if (int64_t n = Tokens(JsonField(*settings, "n_ctx")); n > 0) return n;
   }
-  return Plausible(JsonCount(JsonField(root, "n_ctx")));
+  return Tokens(JsonField(root, "n_ctx"));
 }
 
-ContextSize ParseShowContextSize(std::string_view body) {
-  ContextSize size;
+int64_t ContextSizeFromModelList(std::string_view body, std::string_view model) {
   JsonReader reader;
   Json::Value root;
-  if (!reader.Parse(body, &root) || !root.isObject()) return size;
-  size.tokens = ParameterValue(JsonString(JsonField(root, "parameters")), "num_ctx");
-  if (const Json::Value* info = JsonField(root, "model_info"); info != nullptr) {
-    std::string arch = JsonString(JsonField(*info, "general.architecture"));
-    if (!arch.empty()) {
-      size.model_max = Plausible(JsonCount(JsonField(*info, arch + ".context_length")));
+  if (!reader.Parse(body, &root)) return 0;
+  const Json::Value* data = JsonField(root, "data");
+  if (data == nullptr || !data->isArray()) return 0;
+  for (const Json::Value& entry : *data) {
+    if (JsonString(JsonField(entry, "id")) == model) {
+      return Tokens(JsonField(entry, "max_model_len"));
     }
   }
-  return size;
+  return 0;
+}
+
+ContextSize ContextSizesFromOllamaShow(std::string_view body) {
+  ContextSize out;
+  JsonReader reader;
+  Json::Value root;
+  if (!reader.Parse(body, &root) || !root.isObject()) return out;
+  // "parameters" is the Modelfile's PARAMETER lines as text: "num_ctx 8192\nstop ...".
+  std::string parameters = JsonString(JsonField(root, "parameters"));
+  size_t at = 0;
+  while (out.tokens == 0 && (at = parameters.find("num_ctx", at)) != std::string::npos) {
+    bool line_start = at == 0 || parameters[at - 1] == '\n';
+    at += 7;
+    if (!line_start) continue;
+    size_t digits = parameters.find_first_not_of(" \t", at);
+    int64_t n = 0;
+    while (digits < parameters.size() && parameters[digits] >= '0' && parameters[digits] <= '9' &&
+           n < (int64_t{1} << 32)) {
+      n = n * 10 + (parameters[digits++] - '0');
+    }
+    if (n > 0 && n <= (int64_t{1} << 32)) out.tokens = n;
+  }
+  const Json::Value* info = JsonField(root, "model_info");
+  if (info == nullptr || !info->isObject()) return out;
+  std::string architecture = JsonString(JsonField(*info, "general.architecture"));
+  if (!architecture.empty()) {
+    out.model_max = Tokens(JsonField(*info, architecture + ".context_length"));
+    return out;
+  }
+  for (auto it = info->begin(); out.model_max == 0 && it != info->end(); ++it) {
+    if (std::string_view(it.name()).ends_with(".context_length")) out.model_max = Tokens(&*it);
+  }
+  return out;
+}
+
+int64_t ContextSizeFromOllamaShow(std::string_view body) {
+  ContextSize sizes = ContextSizesFromOllamaShow(body);
+  return sizes.tokens > 0 ? sizes.tokens : sizes.model_max;
+}
+
+Result<int64_t> FetchContextSize(const Endpoint& endpoint, const std::string& model,
+                                 const ClientOptions& options, CancelSignal& cancel) {
+  if (endpoint.wire == Wire::kOllama) {
+    std::string body = "{\"model\":";
+    AppendJsonString(body, model);
+    body += '}';
+    Result<std::string> show =
+        FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/api/show"), &body, options, cancel);
+    if (show.ok()) return ContextSizeFromOllamaShow(*show);
+    if (show.status().code() == Status::Code::kCancelled) return show.status();
+    return int64_t{0};
+  }
+  Result<std::string> props =
+      FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/props"), nullptr, options, cancel);
+  if (props.ok()) {
+    if (int64_t n = ContextSizeFromLlamaProps(*props); n > 0) return n;
+  } else if (props.status().code() == Status::Code::kCancelled) {
+    return props.status();
+  }
+  std::string base = endpoint.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  Result<std::string> models = FetchBody(endpoint, base + "/models", nullptr, options, cancel);
+  if (models.ok()) return ContextSizeFromModelList(*models, model);
+  if (models.status().code() == Status::Code::kCancelled) return models.status();
+  return int64_t{0};
 }
 
 Result<ContextSize> ReadContextSize(const Endpoint& endpoint, const std::string& model,
                                     const ClientOptions& options, CancelSignal& cancel) {
-  if (endpoint.wire == Wire::kOpenAi) {
-    Result<HttpAnswer> props = FetchFromRoot(endpoint, "/props", nullptr, options, cancel);
-    if (!props.ok()) return props.status();
-    if (props->status == 200) return ContextSize{.tokens = ParsePropsContextSize(props->body)};
+  if (endpoint.wire == Wire::kOllama) {
+    std::string body = "{\"model\":";
+    AppendJsonString(body, model);
+    body += '}';
+    Result<std::string> show =
+        FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/api/show"), &body, options, cancel);
+    if (show.ok()) return ContextSizesFromOllamaShow(*show);
+    if (show.status().code() == Status::Code::kCancelled) return show.status();
+    return ContextSize{};
   }
-  std::string body = "{\"model\":";
-  AppendJsonString(body, model);
-  body += '}';
-  Result<HttpAnswer> show = FetchFromRoot(endpoint, "/api/show", &body, options, cancel);
-  if (!show.ok()) return show.status();
-  if (show->status != 200) return ContextSize{};
-  return ParseShowContextSize(show->body);
+  Result<int64_t> tokens = FetchContextSize(endpoint, model, options, cancel);
+  if (!tokens.ok()) return tokens.status();
+  return ContextSize{*tokens, 0};
 }
 
 }  // namespace hearth::llm

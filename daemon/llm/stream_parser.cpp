@@ -293,10 +293,8 @@ class SseParser final : public LineParser {
       }
     }
     // Sent in the last chunk, usually with empty "choices" (stream_options.include_usage).
-    if (const Json::Value* usage = JsonField(chunk, "usage"); usage && usage->isObject()) {
-      usage_ = Usage{JsonCount(JsonField(*usage, "prompt_tokens")),
-                     JsonCount(JsonField(*usage, "completion_tokens"))};
-    }
+    // llama-server adds its "timings" to the last chunks.
+    if (Usage usage = usage_.value_or(Usage{}); ReadOpenAiUsage(chunk, usage)) usage_ = usage;
   }
 
   void HandleToolCall(const Json::Value& call, std::vector<StreamEvent>& out) {
@@ -385,11 +383,7 @@ class NdjsonParser final : public LineParser {
     const Json::Value* done = JsonField(root_, "done");
     if (done != nullptr && done->isBool() && done->asBool()) {
       std::optional<Usage> usage;
-      const Json::Value* prompt = JsonField(root_, "prompt_eval_count");
-      const Json::Value* completion = JsonField(root_, "eval_count");
-      if (prompt != nullptr || completion != nullptr) {
-        usage = Usage{JsonCount(prompt), JsonCount(completion)};
-      }
+      if (Usage figures; ReadOllamaUsage(root_, figures)) usage = figures;
       EmitDone(JsonString(JsonField(root_, "done_reason")), usage, out);
     }
   }

@@ -177,6 +177,41 @@ int64_t JsonCount(const Json::Value* value) {
   return 0;
 }
 
+namespace {
+
+double JsonMilliseconds(const Json::Value* value) {
+  if (value == nullptr || !value->isNumeric()) return 0;
+  double ms = value->asDouble();
+  return std::isfinite(ms) && ms > 0 && ms < 1e12 ? ms : 0;
+}
+
+}  // namespace
+
+bool ReadOpenAiUsage(const Json::Value& object, Usage& usage) {
+  bool found = false;
+  if (const Json::Value* u = JsonField(object, "usage"); u && u->isObject()) {
+    usage.prompt_tokens = JsonCount(JsonField(*u, "prompt_tokens"));
+    usage.completion_tokens = JsonCount(JsonField(*u, "completion_tokens"));
+    found = true;
+  }
+  if (const Json::Value* timings = JsonField(object, "timings"); timings && timings->isObject()) {
+    usage.completion_ms = JsonMilliseconds(JsonField(*timings, "predicted_ms"));
+    found = true;
+  }
+  return found;
+}
+
+bool ReadOllamaUsage(const Json::Value& object, Usage& usage) {
+  const Json::Value* prompt = JsonField(object, "prompt_eval_count");
+  const Json::Value* completion = JsonField(object, "eval_count");
+  const Json::Value* duration = JsonField(object, "eval_duration");
+  if (prompt == nullptr && completion == nullptr) return false;
+  usage.prompt_tokens = JsonCount(prompt);
+  usage.completion_tokens = JsonCount(completion);
+  usage.completion_ms = JsonMilliseconds(duration) / 1e6;  // nanoseconds
+  return true;
+}
+
 std::string ToolArgumentsText(const Json::Value* arguments, std::string_view if_missing) {
   if (arguments == nullptr || arguments->isNull()) return std::string(if_missing);
   if (arguments->isString()) return JsonString(arguments);
@@ -439,18 +474,11 @@ Result<ChatReply> ParseChatResponse(Wire wire, std::string_view body) {
     const Json::Value& choice = (*choices)[0];
     message = JsonField(choice, "message");
     reply.finish_reason = JsonString(JsonField(choice, "finish_reason"));
-    if (const Json::Value* usage = JsonField(root, "usage"); usage && usage->isObject()) {
-      reply.usage = Usage{JsonCount(JsonField(*usage, "prompt_tokens")),
-                          JsonCount(JsonField(*usage, "completion_tokens"))};
-    }
+    if (Usage usage; ReadOpenAiUsage(root, usage)) reply.usage = usage;
   } else {
     message = JsonField(root, "message");
     reply.finish_reason = JsonString(JsonField(root, "done_reason"));
-    const Json::Value* prompt = JsonField(root, "prompt_eval_count");
-    const Json::Value* completion = JsonField(root, "eval_count");
-    if (prompt != nullptr || completion != nullptr) {
-      reply.usage = Usage{JsonCount(prompt), JsonCount(completion)};
-    }
+    if (Usage usage; ReadOllamaUsage(root, usage)) reply.usage = usage;
   }
   if (message == nullptr || !message->isObject()) {
     return NotAnAnswer(wire, body, "a chat answer (it had no message)");

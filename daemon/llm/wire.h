@@ -76,6 +76,13 @@ std::string JsonString(const Json::Value* value, std::string_view fallback = {})
 // A token count: `value` when it is a non-negative integer (or an integral double), else 0.
 int64_t JsonCount(const Json::Value* value);
 
+// The usage figures of an OpenAI-compatible object (a response or a stream chunk): "usage"
+// (prompt_tokens, completion_tokens) and llama-server's "timings" (predicted_ms). Fields the
+// object lacks keep their value in `usage`; returns whether it had either.
+bool ReadOpenAiUsage(const Json::Value& object, Usage& usage);
+// The same for Ollama's final object: prompt_eval_count, eval_count, eval_duration (ns).
+bool ReadOllamaUsage(const Json::Value& object, Usage& usage);
+
 // Tool-call arguments as text: a string as sent, an object (Ollama, a few OpenAI-compatible
 // servers) as compact JSON, `if_missing` when absent or null.
 std::string ToolArgumentsText(const Json::Value* arguments, std::string_view if_missing);

@@ -2,7 +2,9 @@
 #include "web/app.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <tuple>
 
 #include <json/json.h>
 
@@ -56,6 +58,7 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
       agent.provider_type = provider->endpoint.wire == llm::Wire::kOllama ? "ollama" : "openai";
       agent.base_url = provider->endpoint.base_url;
       agent.has_key = !provider->endpoint.api_key.empty();
+      agent.timeouts = provider->timeouts;
       std::string model =
           config.default_model.empty() ? provider->default_model : config.default_model;
       agent.model = model;
@@ -133,6 +136,23 @@ Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
   }
   provider.default_model = Trimmed(http::FormValue(form, "model").value_or(""));
   if (provider.default_model.size() > 256) return Status::TooLarge("the model name is too long");
+  if (previous != nullptr) provider.timeouts = previous->timeouts;
+  for (auto [field, label, seconds] :
+       {std::tuple{"first_byte_timeout_s", "Wait for the first byte",
+                   &provider.timeouts.first_byte_s},
+        std::tuple{"idle_timeout_s", "Wait between bytes", &provider.timeouts.idle_s}}) {
+    std::string text = Trimmed(http::FormValue(form, field).value_or(""));
+    if (text.empty()) continue;
+    int value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 1 ||
+        value > llm::kMaxTimeoutS) {
+      return Status::InvalidArgument(std::string(label) +
+                                     " must be a whole number of seconds from 1 to 86400 (24 "
+                                     "hours); 600 is 10 minutes");
+    }
+    *seconds = value;
+  }
   if (Status s = llm::ValidateEndpoint(provider.endpoint); !s.ok()) return s;
   return provider;
 }
@@ -370,7 +390,7 @@ http::Response App::TestConnection(const http::Request& request, const http::For
   llm::ClientOptions options;
   options.connect_timeout_ms = 3000;
   // The probe's one-token answer may wait for the model to load.
-  options.idle_timeout_s = 60;
+  options.timeouts = {.first_byte_s = 60, .idle_s = 60};
   llm::CancelSignal cancel;
   agent::ProbeReport report =
       agent::ProbeServer(provider->endpoint, provider->default_model, options, cancel);

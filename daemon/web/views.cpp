@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "markdown/markdown.h"
 #include "store/schema.h"
+#include "web/answer_facts.h"
 #include "web/assets.h"
 
 namespace hearth::web {
@@ -382,7 +383,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
   Html body;
   Html badge;
   if (m.role == "assistant") {
-    body.html = "<div class=\"content md\">";
+    body.html = AnswerContextNote(m.meta).html + "<div class=\"content md\">";
     if (m.state == store::MessageState::kStreaming) {
       stable = std::min(stable, m.content.size());
       body.html += "<div id=\"msg-" + id + "-blocks\">";
@@ -408,9 +409,11 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     if (!error.empty()) {
       body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
     }
+    body.html += AnswerCutOffNote(m.meta).html;
     if (m.state == store::MessageState::kPartial) {
       badge.html = " <span class=\"badge\">incomplete</span>";
     }
+    badge.html += AnswerUsage(m.meta).html;
   } else {
     body.html = "<div class=\"content\">" + Escape(m.content) + "</div>";
   }
@@ -738,6 +741,8 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"key_placeholder",
                  a.has_key ? "saved (leave empty to keep it)" : "none (local servers need none)"},
                 {"model_field", ModelField(a.model)},
+                {"first_byte_timeout_s", std::to_string(a.timeouts.first_byte_s)},
+                {"idle_timeout_s", std::to_string(a.timeouts.idle_s)},
                 {"system_prompt", a.system_prompt},
                 {"workspace_roots", roots},
                 {"deny", deny},

@@ -10,6 +10,7 @@
 
 #include "agent/server_probe.h"
 #include "base/status.h"
+#include "llm/client.h"
 #include "store/store.h"
 #include "web/html.h"
 
@@ -56,6 +57,7 @@ struct AgentSettingsInfo {
   std::string base_url;
   bool has_key = false;  // the key itself is never rendered back
   std::string model;
+  llm::Timeouts timeouts;    // the default server's
   std::string model_in_use;  // "qwen2.5 on http://…", or what is missing
   std::string system_prompt;
   std::vector<std::string> workspace_roots;

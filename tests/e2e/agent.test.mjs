@@ -244,7 +244,7 @@ describe('A conversation with the agent', () => {
     }
     assert.doesNotMatch(text, /\*\*|```/, 'no Markdown syntax left over');
 
-    const requests = await fake.requests();
+    const requests = await fake.chatRequests();
     assert.equal(requests.length, 1);
     assert.equal(requests[0].body.model, 'hello-paced');
     assert.equal(requests[0].body.stream, true);
@@ -346,7 +346,7 @@ describe('A conversation with the agent', () => {
     await answer.waitFor();
     assert.deepEqual(await answer.locator('.content ol > li').allTextContents(),
                      ['Water the plants', 'Call Sam', 'Back up notes/']);
-    const requests = await fake.requests();
+    const requests = await fake.chatRequests();
     assert.deepEqual(requests.map(turn), [0, 1]);
     const results = requests[1].body.messages.filter((m) => m.role === 'tool');
     assert.equal(results.length, 2);
@@ -378,7 +378,7 @@ describe('A conversation with the agent', () => {
     await runEnded();
 
     // The next request to the model (turn 1) says so in the call's result.
-    const requests = await fake.requests();
+    const requests = await fake.chatRequests();
     const next = requests.find((r) => turn(r) === 1);
     assert.ok(next, `a request for turn 1 among ${JSON.stringify(requests.map(turn))}`);
     const calls = next.body.messages.find((m) => m.role === 'assistant').tool_calls;
@@ -439,7 +439,7 @@ describe('A conversation with the agent', () => {
     assert.match(await toolOutput(card), /Echo: hello from MCP/);
     await page.locator('#messages .message.assistant.done', {
       hasText: 'The server echoed it back.' }).waitFor();
-    const requests = await fake.requests();
+    const requests = await fake.chatRequests();
     assert.deepEqual(requests.map(turn), [0, 1]);
     assert.ok(requests[0].body.tools.some((t) => t.function.name === 'everything__echo'),
               'the server\'s tools are offered to the model');

@@ -158,6 +158,13 @@ export class FakeLlm {
     return response.json();
   }
 
+  // Only the chat requests (/v1/chat/completions, /api/chat), leaving out the look-ups beside
+  // them (the context size Hearth asks a server for a long request: /props, /v1/models).
+  async chatRequests() {
+    return (await this.requests()).filter(
+      (r) => r.path === '/v1/chat/completions' || r.path === '/api/chat');
+  }
+
   // Forgets the requests so far.
   async reset() {
     const response = await fetch(`${this.url}/__reset`, { method: 'POST' });

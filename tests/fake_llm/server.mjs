@@ -153,6 +153,16 @@ async function replay(res, response, kind, record) {
     if (res.destroyed) return;
   }
   const headers = { 'Content-Type': kContentTypes[kind], ...response.headers };
+  // Delays before the first write come before the status line too: a server reading a long
+  // prompt, or generating an answer it does not stream, sends no byte at all until it is done.
+  let steps = response.steps;
+  while (steps.length > 0 && steps[0].op === 'delay') {
+    record.first_byte_delay_ms = (record.first_byte_delay_ms ?? 0) + steps[0].ms;
+    await sleep(steps[0].ms);
+    steps = steps.slice(1);
+    if (res.destroyed || res.socket?.destroyed) return;
+  }
+  response = { ...response, steps };
   const streaming = response.steps.some((s) => s.op !== 'write') || response.steps.length > 1;
   if (!streaming) {
     const body = response.steps.length ? response.steps[0].data : Buffer.alloc(0);
@@ -258,7 +268,12 @@ function main() {
 
       // llama-server's GET /props (one per server: props.json) and Ollama's POST /api/show
       // (<model>.show.json), where they tell a model's context size.
-      if (req.method === 'GET' && path === '/props' && existsSync(join(dir, 'props.json'))) {
+      // Without props.json, the 404 that servers without the route answer (vLLM's FastAPI).
+      if (req.method === 'GET' && path === '/props') {
+        if (!existsSync(join(dir, 'props.json'))) {
+          record.status = 404;
+          return sendJson(res, 404, { detail: 'Not Found' });
+        }
         const response = parseTranscript(readFileSync(join(dir, 'props.json')));
         record.file = 'props.json';
         record.status = response.status;

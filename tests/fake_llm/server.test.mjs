@@ -100,6 +100,8 @@ describe('fake LLM server', () => {
       join(customDir, 'whole.show.json'),
       '{"parameters":"","model_info":{"general.architecture":"llama","llama.context_length":131072}}\n',
     );
+    writeFileSync(join(customDir, 'delayed.0.json'), '#! delay 20\n{"ok":true}\n');
+    writeFileSync(join(customDir, 'qwen.show.json'), '{"parameters":"num_ctx 8192","model_info":{"general.architecture":"qwen2","qwen2.context_length":32768}}');
     [real, custom] = await Promise.all([startServer(transcripts), startServer(customDir)]);
   });
 
@@ -199,6 +201,61 @@ describe('fake LLM server', () => {
     assert.notEqual(record.hang_at, null);
     assert.ok(record.client_closed_at >= stopped - 5, JSON.stringify(record));
     assert.equal(record.completed_at, null);
+  });
+
+  test('holds the status line through a leading delay, then answers whole', async () => {
+    await fetch(`${custom.base}/__reset`, { method: 'POST' });
+    const res = await chat(custom.base, { model: 'delayed', messages: [] });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-length'), '12');
+    assert.deepEqual(await res.json(), { ok: true });
+    const [record] = await requests(custom.base);
+    assert.equal(record.first_byte_delay_ms, 20);
+  });
+
+  test('sends no byte of firstbyte for 3 minutes, and records a client that gave up', async () => {
+    await fetch(`${real.base}/__reset`, { method: 'POST' });
+    const abort = new AbortController();
+    const answer = fetch(`${real.base}/v1/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'firstbyte', stream: true, messages: [] }),
+      signal: abort.signal,
+    }).catch((e) => e);
+    const deadline = Date.now() + 5000;
+    let record;
+    while (Date.now() < deadline) {
+      [record] = await requests(real.base);
+      if (record) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(record.file, 'firstbyte.0.sse');
+    abort.abort();
+    assert.equal((await answer).name, 'AbortError');  // no headers had come
+    while (Date.now() < deadline) {
+      [record] = await requests(real.base);
+      if (record.client_closed_at !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.notEqual(record.client_closed_at, null, JSON.stringify(record));
+    assert.equal(record.completed_at, null);
+  });
+
+  test('answers GET /props from props.json, and 404 as vLLM does without it', async () => {
+    const props = await fetch(`${custom.base}/props`);
+    assert.equal(props.status, 200);
+    assert.equal((await props.json()).default_generation_settings.n_ctx, 8192);
+    const none = await fetch(`${real.base}/props`);
+    assert.equal(none.status, 404);
+    assert.deepEqual(await none.json(), { detail: 'Not Found' });
+  });
+
+  test("answers Ollama's POST /api/show from MODEL.show.json, and its 404", async () => {
+    const show = await fetch(`${custom.base}/api/show`, { method: 'POST', body: '{"model":"qwen"}' });
+    assert.equal(show.status, 200);
+    assert.equal((await show.json()).model_info['qwen2.context_length'], 32768);
+    const none = await fetch(`${custom.base}/api/show`, { method: 'POST', body: '{"model":"nope"}' });
+    assert.equal(none.status, 404);
+    assert.deepEqual(await none.json(), { error: "model 'nope' not found" });
   });
 
   test('records method, path, headers and the parsed body of every request', async () => {
