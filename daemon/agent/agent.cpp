@@ -715,6 +715,12 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
   meta["name"] = call.name;
   meta["arguments"] = call.arguments;
   const tools::Tool* tool = tools.Find(call.name);
+  if (tools::ToolOrigin origin = tool != nullptr ? tool->origin() : tools::ToolOrigin{};
+      !origin.mcp_server.empty()) {
+    // The card and the approval form name the server, and what it may reach.
+    meta["mcp_server"] = origin.mcp_server;
+    meta["mcp_permissions"] = origin.permissions;
+  }
 
   auto finish = [&](store::Message& message, bool is_error, std::string text) {
     meta["is_error"] = is_error;

@@ -119,9 +119,12 @@ Result<ProviderConfig> ParseProvider(const Json::Value& value) {
   return provider;
 }
 
-Result<McpServerConfig> ParseMcpServer(const Json::Value& value) {
+Result<McpServerConfig> ParseMcpServer(const Json::Value& value, std::string_view home) {
   if (!value.isObject()) return Bad("mcp_servers", "entries must be objects");
-  if (Status s = CheckKeys(value, "an MCP server", {"name", "command", "args", "env"}); !s.ok()) {
+  if (Status s =
+          CheckKeys(value, "an MCP server",
+                    {"name", "command", "args", "env", "network", "read_paths", "write_paths"});
+      !s.ok()) {
     return s;
   }
   McpServerConfig server;
@@ -144,6 +147,22 @@ Result<McpServerConfig> ParseMcpServer(const Json::Value& value) {
       auto text = String(env[key], "mcp_servers[].env");
       if (!text.ok()) return text.status();
       server.env[key] = *text;
+    }
+  }
+  if (value.isMember("network")) {
+    if (!value["network"].isBool()) return Bad("mcp_servers[].network", "must be true or false");
+    server.network = value["network"].asBool();
+  }
+  for (auto [key, field] : {std::pair{"read_paths", &server.read_paths},
+                            std::pair{"write_paths", &server.write_paths}}) {
+    if (!value.isMember(key)) continue;
+    std::string where = std::string("mcp_servers[].") + key;
+    auto paths = Strings(value[key], where);
+    if (!paths.ok()) return paths.status();
+    for (std::string& path : *paths) {
+      auto expanded = ExpandHome(std::move(path), home, where);
+      if (!expanded.ok()) return expanded.status();
+      field->push_back(std::move(*expanded));
     }
   }
   return server;
@@ -265,7 +284,7 @@ Result<AgentConfig> ParseConfig(std::string_view json, std::string_view home) {
       return Bad("mcp_servers", "must be a list of at most 64 servers");
     }
     for (const Json::Value& item : list) {
-      auto server = ParseMcpServer(item);
+      auto server = ParseMcpServer(item, home);
       if (!server.ok()) return server.status();
       config.mcp_servers.push_back(std::move(*server));
     }
@@ -363,6 +382,13 @@ std::string ConfigToJson(const AgentConfig& config) {
     Json::Value env(Json::objectValue);
     for (const auto& [k, v] : s.env) env[k] = v;
     item["env"] = env;
+    item["network"] = s.network;
+    Json::Value read(Json::arrayValue);
+    for (const std::string& path : s.read_paths) read.append(path);
+    item["read_paths"] = read;
+    Json::Value write(Json::arrayValue);
+    for (const std::string& path : s.write_paths) write.append(path);
+    item["write_paths"] = write;
     servers.append(item);
   }
   root["mcp_servers"] = servers;

@@ -25,6 +25,12 @@ struct McpServerConfig {
   std::string command;
   std::vector<std::string> args;
   std::map<std::string, std::string> env;
+  // What the server may reach beyond the workspace, chosen when it is added: TCP for its own
+  // process (off by default), and folders (absolute) it may read, or read and write. The
+  // deny-list and the write protection apply inside them as in the workspace.
+  bool network = false;
+  std::vector<std::string> read_paths;
+  std::vector<std::string> write_paths;
 };
 
 // The fetch_url tool (tools/fetch_url.h). In config.json either `"fetch_url": true` or

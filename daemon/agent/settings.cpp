@@ -3,9 +3,14 @@
 
 #include <json/json.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "agent/config_secrets.h"
 #include "base/clock.h"
 #include "base/json.h"
+#include "base/paths.h"
+#include "base/sha256.h"
 #include "mcp/client.h"
 #include "mcp/mcp_tools.h"
 #include "sandbox/deny_list.h"
@@ -49,6 +54,7 @@ class SharedTool final : public tools::Tool {
   std::vector<std::string> ApprovalNotes(const Json::Value& arguments) const override {
     return tool_->ApprovalNotes(arguments);
   }
+  tools::ToolOrigin origin() const override { return tool_->origin(); }
   tools::ToolResult Call(const Json::Value& arguments,
                          const tools::ToolContext& context) const override {
     return tool_->Call(arguments, context);
@@ -192,13 +198,15 @@ Status Settings::Load() {
       status = parsed.status().WithContext("the saved agent settings");
     }
   }
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   saved_ = std::move(saved);
   secret_values_ = std::move(values);
   unreadable_ = std::move(unreadable);
   secret_notes_ = std::move(notes);
   plain_in_database_ = plain_in_database;
-  Rebuild();
+  std::vector<std::shared_ptr<mcp::McpClient>> retired = Rebuild();
+  lock.unlock();
+  RetireAll(retired);
   return status;
 }
 
@@ -252,12 +260,15 @@ Status Settings::Save(AgentConfig saved) {
       notes.push_back("An old value, \"" + name + "\", could not be removed: " + s.message());
     }
   }
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   saved_ = std::move(saved);
   secret_values_ = std::move(values);
   secret_notes_ = std::move(notes);
   plain_in_database_ = false;
-  Rebuild();
+  std::vector<std::shared_ptr<mcp::McpClient>> retired = Rebuild();
+  lock.unlock();
+  // Outside mu_: stopping a server waits for its process to end.
+  RetireAll(retired);
   return Status::Ok();
 }
 
@@ -270,7 +281,29 @@ std::vector<std::string> Settings::SecretsReport() const {
   return report;
 }
 
-void Settings::Rebuild() {
+namespace {
+
+// A directory of the server's own for package runners' caches, named so that no server name
+// (config.json allows any) can lead out of Hearth's cache directory.
+std::string PackageCacheDir(const std::string& server) {
+  Result<std::string> cache = CacheDir();
+  if (!cache.ok()) return {};
+  bool plain = !server.empty() && std::all_of(server.begin(), server.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+  return *cache + "/mcp/" + (plain ? server : "server-" + Sha256Hex(server).substr(0, 16));
+}
+
+}  // namespace
+
+void Settings::RetireAll(const std::vector<std::shared_ptr<mcp::McpClient>>& clients) {
+  for (const auto& client : clients) {
+    client->Retire(std::string("MCP server \"") + client->options().server.name +
+                   "\" was removed or changed in Settings, and Hearth stopped it.");
+  }
+}
+
+std::vector<std::shared_ptr<mcp::McpClient>> Settings::Rebuild() {
   current_ = MergeConfig(file_, saved_);
   report_.clear();
   report_.push_back(sandbox::LandlockSummary());
@@ -356,7 +389,12 @@ void Settings::Rebuild() {
     state->base = box;
     for (const McpServerConfig& config : current_.mcp_servers) {
       mcp::ClientOptions options;
-      options.server = {config.name, config.command, config.args, config.env};
+      options.server = {config.name,
+                        config.command,
+                        config.args,
+                        config.env,
+                        {config.network, config.read_paths, config.write_paths}};
+      options.package_cache = PackageCacheDir(config.name);
       options.policy.workspace_roots = current_.workspace_roots;
       options.policy.deny_list = deny;
       options.policy.protected_list = protect;
@@ -384,6 +422,14 @@ void Settings::Rebuild() {
     mcp_ = std::move(state);
   }
   tools_ = std::move(box);
+  std::vector<std::shared_ptr<mcp::McpClient>> retired;
+  for (size_t i = 0; previous && i < previous->servers.size(); ++i) {
+    const auto& client = previous->servers[i].client;
+    bool kept = mcp_ && std::any_of(mcp_->servers.begin(), mcp_->servers.end(),
+                                    [&](const McpState::Server& s) { return s.client == client; });
+    if (!kept) retired.push_back(client);
+  }
+  return retired;
 }
 
 AgentConfig Settings::Current() const {
@@ -406,6 +452,42 @@ std::shared_ptr<const ToolBox> Settings::Tools() const {
   // Outside mu_: listing may start servers, which takes a while, and the settings page must not
   // wait for that.
   return BoxWithMcpTools(*mcp);
+}
+
+Status Settings::StartMcpServer(const std::string& name) {
+  std::shared_ptr<McpState> mcp;
+  {
+    std::lock_guard lock(mu_);
+    mcp = mcp_;
+  }
+  if (!mcp) {
+    return Status::Unavailable("MCP servers are off: see the Sandbox section for why.");
+  }
+  for (const McpState::Server& server : mcp->servers) {
+    if (server.client->options().server.name != name) continue;
+    Result<std::vector<mcp::ToolInfo>> tools = server.client->ListTools();
+    return tools.ok() ? Status::Ok() : tools.status();
+  }
+  return Status::NotFound("no MCP server called \"" + name + "\" is in force");
+}
+
+std::vector<McpServerState> Settings::McpServers() const {
+  std::vector<McpServerState> states;
+  std::lock_guard lock(mu_);
+  for (const McpServerConfig& config : current_.mcp_servers) {
+    McpServerState state;
+    state.name = config.name;
+    state.permissions =
+        mcp::DescribePermissions({config.network, config.read_paths, config.write_paths});
+    for (size_t i = 0; mcp_ && i < mcp_->servers.size(); ++i) {
+      const auto& client = mcp_->servers[i].client;
+      if (client->options().server.name != config.name) continue;
+      state.status = client->StatusLine();
+      for (const mcp::ToolInfo& tool : client->tools()) state.tools.push_back(tool.name);
+    }
+    states.push_back(std::move(state));
+  }
+  return states;
 }
 
 std::vector<std::string> Settings::SandboxReport() const {

@@ -13,7 +13,19 @@
 #include "secrets/secret_store.h"
 #include "store/store.h"
 
+namespace hearth::mcp {
+class McpClient;
+}
+
 namespace hearth::agent {
+
+// An MCP server as Settings shows it.
+struct McpServerState {
+  std::string name;
+  std::string status;              // McpClient::StatusLine
+  std::vector<std::string> tools;  // the names the server listed, as it gave them
+  std::string permissions;         // mcp::DescribePermissions
+};
 
 struct McpState;  // settings.cpp: the MCP servers, and the tool box that includes their tools
 
@@ -63,9 +75,20 @@ class Settings {
   // One line per fact about the sandbox for the settings page and Supervise: Landlock's
   // availability, the workspace roots in force, problems with them, each MCP server's state.
   std::vector<std::string> SandboxReport() const;
+  // Starts the MCP server called `name` (if it is not running) and lists its tools, so that
+  // Settings can show them, or why it failed, at once. Blocks up to the server's start and list
+  // timeouts: call it from a request's thread, never with a lock held. kNotFound when no server
+  // of that name is in force; otherwise the client's errors (McpClient::ListTools).
+  Status StartMcpServer(const std::string& name);
+  // Each configured server's state, in the configuration's order.
+  std::vector<McpServerState> McpServers() const;
 
  private:
-  void Rebuild();  // requires mu_
+  // Requires mu_. Returns the MCP clients of the previous configuration that the new one does
+  // not use (the server was removed, or its command, arguments, environment, permissions or
+  // sandbox changed): the caller retires them once mu_ is released.
+  [[nodiscard]] std::vector<std::shared_ptr<mcp::McpClient>> Rebuild();
+  static void RetireAll(const std::vector<std::shared_ptr<mcp::McpClient>>& clients);
 
   store::Store& store_;
   secrets::SecretStore& secrets_;

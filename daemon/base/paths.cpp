@@ -38,6 +38,7 @@ Result<std::string> XdgDir(const char* variable, const char* home_suffix) {
 
 Result<std::string> DataDir() { return XdgDir("XDG_DATA_HOME", "/.local/share"); }
 Result<std::string> ConfigDir() { return XdgDir("XDG_CONFIG_HOME", "/.config"); }
+Result<std::string> CacheDir() { return XdgDir("XDG_CACHE_HOME", "/.cache"); }
 
 Result<std::string> RuntimeDir() {
   const char* value = std::getenv("XDG_RUNTIME_DIR");

@@ -12,10 +12,12 @@ namespace hearth {
 //   data:    $XDG_DATA_HOME    or ~/.local/share  (the SQLite file)
 //   runtime: $XDG_RUNTIME_DIR  or /run/user/UID   (port file, instance lock)
 //   config:  $XDG_CONFIG_HOME  or ~/.config
+//   cache:   $XDG_CACHE_HOME   or ~/.cache         (MCP servers' package caches)
 // Relative XDG values are ignored, as the spec requires.
 Result<std::string> DataDir();
 Result<std::string> RuntimeDir();
 Result<std::string> ConfigDir();
+Result<std::string> CacheDir();
 
 // Creates `path` and missing parents; the last component gets mode 0700. Fails if `path` exists
 // but is not a directory, or is owned by someone else.

@@ -29,6 +29,8 @@ constexpr size_t kWalkLimit = 100000;
 constexpr size_t kStderrQuoted = 1500;
 // On a graceful stop: after closing stdin, and again after SIGTERM.
 constexpr milliseconds kStopStep{150};
+// From starting a package runner (npx, uvx) to the handshake: a download, then the start.
+constexpr milliseconds kPackageRunnerStart{120000};
 constexpr std::string_view kCancelledText =
     "cancelled: the user pressed Stop, and Hearth told the MCP server to abandon the call.";
 
@@ -370,7 +372,24 @@ std::string McpClient::Describe(const Reply& reply, std::string_view during) con
 
 std::string McpClient::Cwd() const {
   if (!options_.cwd.empty()) return options_.cwd;
-  return options_.policy.workspace_roots.empty() ? "/" : options_.policy.workspace_roots.front();
+  if (!options_.policy.workspace_roots.empty()) return options_.policy.workspace_roots.front();
+  // A package runner looks for a project in its working directory: its cache is one it may use.
+  if (IsPackageRunner(options_.server) && !options_.package_cache.empty()) {
+    return options_.package_cache;
+  }
+  return "/";
+}
+
+sandbox::SandboxPolicy McpClient::EffectivePolicy() const {
+  sandbox::SandboxPolicy policy = options_.policy;
+  const ServerPermissions& permissions = options_.server.permissions;
+  policy.allow_network = policy.allow_network || permissions.network;
+  for (const std::string& path : permissions.write_paths) policy.workspace_roots.push_back(path);
+  for (const std::string& path : permissions.read_paths) policy.read_only_roots.push_back(path);
+  if (IsPackageRunner(options_.server) && permissions.network && !options_.package_cache.empty()) {
+    policy.workspace_roots.push_back(options_.package_cache);
+  }
+  return policy;
 }
 
 Result<sandbox::PreparedPolicy> McpClient::PreparePolicy() const {
@@ -378,7 +397,7 @@ Result<sandbox::PreparedPolicy> McpClient::PreparePolicy() const {
     return Status::Unavailable("Hearth runs MCP servers only inside its sandbox, and " +
                                sandbox::LandlockSummary());
   }
-  sandbox::SandboxPolicy policy = options_.policy;
+  sandbox::SandboxPolicy policy = EffectivePolicy();
   std::string user_home = options_.user_home;
   if (user_home.empty()) {
     const char* home = getenv("HOME");
@@ -393,27 +412,53 @@ Result<sandbox::PreparedPolicy> McpClient::PreparePolicy() const {
 
 Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bool>* cancel) {
   JoinThread(lock);
+  if (!retired_.empty()) return Status::Unavailable(retired_);
   ever_started_ = true;
-  if (IsPackageRunner(options_.server)) {
+  const bool package_runner = IsPackageRunner(options_.server);
+  if (package_runner && !options_.server.permissions.network) {
     return Fail(Status::Unavailable(
         label_ + " cannot start: \"" + Basename(options_.server.command) +
-        "\" fetches packages as it runs, but Hearth's sandbox has no network and keeps the "
-        "package caches closed. Install the server first (npm install --prefix DIR PACKAGE, or "
-        "pip install into a virtual environment) and set its command to the installed program, "
-        "such as DIR/node_modules/.bin/NAME."));
+        "\" downloads the server as it runs, and this server has no network. Edit it in "
+        "Settings and tick \"Network\" (its downloads then go to a cache of its own), or install "
+        "the server first (npm install --prefix DIR PACKAGE, or pip install into a virtual "
+        "environment) and set its command to the installed program, such as "
+        "DIR/node_modules/.bin/NAME."));
+  }
+  if (package_runner && options_.package_cache.empty()) {
+    return Fail(Status::Unavailable(
+        label_ + " cannot start: \"" + Basename(options_.server.command) +
+        "\" needs a package cache of its own, and Hearth has none to give it here (no cache "
+        "folder: set XDG_CACHE_HOME or HOME). Install the server first and set its command to "
+        "the installed program."));
+  }
+  std::vector<std::string> cache_env;
+  if (package_runner) {
+    // npm's cache, uv's and pnpm's (XDG_CACHE_HOME) and temporary files, all in the server's
+    // own directory; update checks would only fail.
+    const std::string& cache = options_.package_cache;
+    for (const std::string& dir : {cache, cache + "/npm", cache + "/tmp"}) {
+      if (Status s = EnsurePrivateDir(dir); !s.ok()) {
+        return Fail(s.WithContext(label_ + " could not start: its package cache"));
+      }
+    }
+    cache_env = {
+        "npm_config_cache=" + cache + "/npm", "XDG_CACHE_HOME=" + cache, "TMPDIR=" + cache + "/tmp",
+        "npm_config_update_notifier=false",   "npm_config_fund=false",   "npm_config_audit=false"};
   }
   // Preparing walks the workspace; busy_ keeps other operations out meanwhile.
   lock.unlock();
   Result<sandbox::PreparedPolicy> policy = PreparePolicy();
   lock.lock();
   if (!policy.ok()) return Fail(policy.status().WithContext(label_ + " could not start"));
+  if (!retired_.empty()) return Status::Unavailable(retired_);
 
-  const std::string confinement = sandbox::DescribeConfinement(options_.policy, policy->report());
+  const std::string confinement = sandbox::DescribeConfinement(EffectivePolicy(), policy->report());
   sandbox::ChildOptions child;
   child.argv.push_back(options_.server.command);
   for (const std::string& arg : options_.server.args) child.argv.push_back(arg);
   child.cwd = Cwd();
   child.home = options_.home;
+  child.extra_env = std::move(cache_env);  // the user's own values, added after, win
   for (const auto& [name, value] : options_.server.env)
     child.extra_env.push_back(name + "=" + value);
   child.stdin_mode = sandbox::ChildOptions::Stdin::kPipe;
@@ -456,7 +501,11 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
   params["capabilities"]["roots"]["listChanged"] = false;
   params["clientInfo"]["name"] = "hearth";
   params["clientInfo"]["version"] = HEARTH_VERSION;
-  Reply reply = Request(lock, "initialize", params, options_.start_timeout, cancel);
+  // A package runner downloads the server first, which takes longer than starting one.
+  const milliseconds start_timeout = package_runner
+                                         ? std::max(options_.start_timeout, kPackageRunnerStart)
+                                         : options_.start_timeout;
+  Reply reply = Request(lock, "initialize", params, start_timeout, cancel);
   if (reply.outcome != Reply::Outcome::kResult) {
     // The initialize request is never cancelled (the specification forbids it): the server
     // is stopped instead, its state being unknown.
@@ -466,7 +515,7 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
     }
     std::string message = reply.outcome == Reply::Outcome::kTimedOut
                               ? label_ + " did not answer the MCP handshake within " +
-                                    Seconds(options_.start_timeout) + "." + StderrTail()
+                                    Seconds(start_timeout) + "." + StderrTail()
                               : Describe(reply, "during the MCP handshake");
     return Fail(Status::Unavailable(message));
   }
@@ -502,6 +551,7 @@ Status McpClient::Start(std::unique_lock<std::mutex>& lock, const std::atomic<bo
 
 Status McpClient::EnsureStarted(std::unique_lock<std::mutex>& lock,
                                 const std::atomic<bool>* cancel) {
+  if (!retired_.empty()) return Status::Unavailable(retired_);
   if (alive_ && initialized_) return Status::Ok();
   if (!last_failure_.empty() && Clock::now() < retry_at_) {
     return Status::Unavailable(last_failure_);
@@ -693,8 +743,20 @@ tools::ToolResult McpClient::CallTool(const std::string& name, const Json::Value
   return {true, label_ + ": unexpected outcome"};
 }
 
+void McpClient::Retire(std::string reason) {
+  std::unique_lock lock(mu_);
+  retired_ = reason.empty() ? label_ + " was stopped" : std::move(reason);
+  // An operation under way sees the server end (or, before it spawns, retired_) and returns.
+  if (alive_) EndSession(true, retired_);
+  (void)Acquire(lock, nullptr);
+  if (alive_) EndSession(true, retired_);
+  JoinThread(lock);
+  Release();
+}
+
 std::string McpClient::StatusLine() const {
   std::lock_guard lock(mu_);
+  if (!retired_.empty()) return retired_;
   if (alive_ && initialized_) {
     std::string line = label_ + ": running";
     line += " (" + (server_info_.empty() ? std::string() : server_info_ + ", ") + "MCP " +
@@ -753,7 +815,11 @@ void McpClient::HandleLine(std::string_view line, std::string& to_server) {
         } else if (message.method == "roots/list") {
           Json::Value result(Json::objectValue);
           result["roots"] = Json::Value(Json::arrayValue);
-          for (const std::string& root : options_.policy.workspace_roots) {
+          const ServerPermissions& own = options_.server.permissions;
+          std::vector<std::string> roots = own.read_paths;
+          roots.insert(roots.end(), own.write_paths.begin(), own.write_paths.end());
+          if (roots.empty()) roots = options_.policy.workspace_roots;
+          for (const std::string& root : roots) {
             Json::Value item(Json::objectValue);
             item["uri"] = FileUri(root);
             item["name"] = Basename(root);

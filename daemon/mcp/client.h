@@ -25,6 +25,7 @@
 #include "base/fd.h"
 #include "base/status.h"
 #include "mcp/json_rpc.h"
+#include "mcp/permissions.h"
 #include "sandbox/child_process.h"
 #include "sandbox/landlock.h"
 #include "tools/tool.h"
@@ -42,14 +43,21 @@ struct ServerConfig {
   std::string command;  // a path, or a name looked up in sandbox::kChildPath
   std::vector<std::string> args;
   std::map<std::string, std::string> env;  // added to the sandbox's minimal environment
+  ServerPermissions permissions;
 };
 
 struct ClientOptions {
   ServerConfig server;
   // Where the server may go: the same policy as run_command's (workspace roots minus the
   // deny-list, read-only system directories, no network). At each start the directory the
-  // server is installed in is added read-only (see ServerReadOnlyPaths).
+  // server is installed in is added read-only (see ServerReadOnlyPaths), and the server's own
+  // permissions are added: network, its folders (read-only roots and workspace roots).
   sandbox::SandboxPolicy policy;
+  // A directory of this server's own (created on demand, granted read-write) that holds the
+  // caches of package runners such as npx: npm_config_cache, XDG_CACHE_HOME and TMPDIR point
+  // into it. Never a cache the user's own programs use: a server could plant code there. Empty:
+  // package runners are refused.
+  std::string package_cache;
   // Where the server starts (absolute). Empty: the first workspace root, or "/" without one.
   std::string cwd;
   // HOME for the server; empty leaves it out of its environment.
@@ -94,10 +102,15 @@ struct ToolInfo {
 // server that exits, closes its output, sends a line longer than max_line_bytes or does not
 // answer in time is stopped (its whole group killed) and the failure is the result of the use
 // that saw it; the next use starts it again. A failed start is not retried for retry_delay.
-// Package runners that download the server as they run it (npx, uvx, `npm exec`, ...) are
-// refused at once, with how to install the server instead: the sandbox has no network, and
-// package caches such as ~/.npm stay closed (a writable one would let a server plant code that
-// the user's own npx later runs outside the sandbox).
+// Package runners that download the server as they run it (npx, uvx, `npm exec`, ...) run only
+// when the server has network and a package_cache; otherwise they are refused at once, saying
+// how to allow them or install the server instead. Package caches the user's own programs use,
+// such as ~/.npm, stay closed (a writable one would let a server plant code that the user's own
+// npx later runs outside the sandbox).
+//
+// roots/list answers the server's own folders (permissions.read_paths and write_paths) when it
+// has any, and the workspace roots otherwise: a server given a folder of its own serves that
+// folder (the reference file server replaces its arguments' folders with the roots).
 //
 // Each running server has a thread of its own that spawned it (so the sandbox's parent-death
 // signal stays armed while the client lives: PR_SET_PDEATHSIG follows the spawning thread) and
@@ -144,8 +157,12 @@ class McpClient {
   std::string StatusLine() const;
   // The negotiated protocol version; empty while no server is running.
   std::string protocol_version() const;
-  // The running server's process id, if any (for tests).
+  // The running server's process id, if any (for tests and Settings).
   std::optional<pid_t> server_pid() const;
+  // Ends the server for good (it was removed or changed in Settings): its process group is
+  // stopped (stdin closed, then SIGTERM, then SIGKILL) and reaped before this returns, and every
+  // later use fails at once with `reason`. Waits for an operation under way, which the stop ends.
+  void Retire(std::string reason);
   const ClientOptions& options() const { return options_; }
 
  private:
@@ -172,6 +189,8 @@ class McpClient {
   void EndSession(bool graceful, std::string reason);
   // Records a failed start or listing: uses fail with it until retry_delay has passed.
   Status Fail(Status status);
+  // options_.policy with the server's permissions and package cache added.
+  sandbox::SandboxPolicy EffectivePolicy() const;
   Result<sandbox::PreparedPolicy> PreparePolicy() const;
   std::string Cwd() const;
   void JoinThread(std::unique_lock<std::mutex>& lock);
@@ -216,6 +235,7 @@ class McpClient {
   bool listed_ = false;
   bool stale_ = false;  // list_changed since the last listing was asked for
   uint64_t generation_ = 0;
+  std::string retired_;  // why the server may not start again (Retire); empty while it may
 };
 
 // The directories a server's program must be able to read beyond the sandbox's system

@@ -42,11 +42,13 @@ class McpTool final : public tools::Tool {
     if (!schema_.parameters.isObject()) schema_.parameters = Json::Value(Json::objectValue);
     if (!schema_.parameters.isMember("type")) schema_.parameters["type"] = "object";
     grant_key_ = "mcp:" + schema_.name + "@" + digest;
+    origin_ = {server, DescribePermissions(client_->options().server.permissions)};
   }
 
   const llm::ToolSchema& schema() const override { return schema_; }
   bool needs_approval() const override { return true; }
   std::string grant_key() const override { return grant_key_; }
+  tools::ToolOrigin origin() const override { return origin_; }
   tools::ToolResult Call(const Json::Value& arguments,
                          const tools::ToolContext& context) const override {
     return client_->CallTool(remote_name_, arguments, context.cancel);
@@ -57,6 +59,7 @@ class McpTool final : public tools::Tool {
   std::string remote_name_;
   llm::ToolSchema schema_;
   std::string grant_key_;
+  tools::ToolOrigin origin_;
 };
 
 // AgentToolName, ending in a digest of the unabridged name when `hashed` or too long.
@@ -86,6 +89,15 @@ std::string ServerDigest(const ServerConfig& server) {
   for (const auto& [name, value] : server.env) {
     AppendField(encoded, name);
     AppendField(encoded, value);
+  }
+  // Only when granted, so that the grants given to servers that have none stay valid.
+  const ServerPermissions& permissions = server.permissions;
+  if (!permissions.empty()) {
+    encoded += permissions.network ? "net#" : "nonet#";
+    encoded += std::to_string(permissions.read_paths.size()) + "#";
+    for (const std::string& path : permissions.read_paths) AppendField(encoded, path);
+    encoded += std::to_string(permissions.write_paths.size()) + "#";
+    for (const std::string& path : permissions.write_paths) AppendField(encoded, path);
   }
   return Sha256Hex(encoded).substr(0, 16);
 }

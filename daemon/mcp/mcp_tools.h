@@ -22,7 +22,8 @@ inline constexpr size_t kMaxToolName = 64;
 std::string AgentToolName(std::string_view server, std::string_view tool);
 
 // 16 hex digits of the SHA-256 of what the server runs: its command, its arguments and its
-// environment, each length-prefixed so no two configurations share an encoding.
+// environment, and (when it has any) its permissions, each length-prefixed so no two
+// configurations share an encoding.
 std::string ServerDigest(const ServerConfig& server);
 
 // The tools of the client's last listing (McpClient::tools(); nothing is started here), in
@@ -30,7 +31,8 @@ std::string ServerDigest(const ServerConfig& server);
 // one ends in a digest of the unabridged name instead). Each needs approval, and its grant_key() is
 // "mcp:<agent tool name>@<ServerDigest>": "always allow" lasts while the server's command,
 // arguments and environment stay the same. Descriptions say which server the tool comes from
-// and are cut at 4 KiB; a schema that is not an object becomes {"type": "object"}. Calls go to
+// and are cut at 4 KiB; a schema that is not an object becomes {"type": "object"}. Each tool's
+// origin() names the server and what it may reach (DescribePermissions). Calls go to
 // McpClient::CallTool with the context's cancel flag. The tools share the client.
 std::vector<std::unique_ptr<tools::Tool>> MakeMcpTools(const std::shared_ptr<McpClient>& client);
 

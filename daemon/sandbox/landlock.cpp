@@ -204,9 +204,9 @@ class RulesetBuilder {
     return Grant(fd.get(), rights, S_ISDIR(st.st_mode), path);
   }
 
-  // Walks `root` and grants it minus the deny-list. Sets *clean when nothing beneath it was left
-  // out.
-  Status GrantRoot(const std::string& root, bool* clean);
+  // Walks `root` and grants it minus the deny-list, every right or (`read_only`) read and
+  // execute only. Sets *clean when nothing beneath it was left out.
+  Status GrantRoot(const std::string& root, bool read_only, bool* clean);
 
  private:
   enum class Kind : uint8_t { kDirectory, kFile, kSymlink };
@@ -253,6 +253,7 @@ class RulesetBuilder {
   PolicyReport* report_;
   std::vector<Node> nodes_;
   std::vector<bool> clean_;
+  bool root_read_only_ = false;  // the root being walked is granted read and execute only
 };
 
 void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t index, size_t* walked) {
@@ -311,7 +312,7 @@ void RulesetBuilder::List(int root_fd, const std::string& real_root, size_t inde
       child.state = State::kDenied;
     } else {
       child.state = child.kind == Kind::kDirectory ? State::kPending : State::kListed;
-      child.read_only = policy_.protected_list.Protects(absolute, real_root);
+      child.read_only = root_read_only_ || policy_.protected_list.Protects(absolute, real_root);
     }
     children.push_back(std::move(child));
   }
@@ -354,7 +355,7 @@ Status RulesetBuilder::Emit(int root_fd, const std::string& real_root, size_t in
   std::string path = Absolute(real_root, node.rel);
   if (clean_[index]) {
     if (node.read_only) {
-      NoteReadOnly(path);
+      if (!root_read_only_) NoteReadOnly(path);
       return Grant(fd.get(), kProtectedRights, directory, path);
     }
     return Grant(fd.get(), directory ? kWorkspaceDirRights : kFileRights, directory, path);
@@ -369,7 +370,8 @@ Status RulesetBuilder::Emit(int root_fd, const std::string& real_root, size_t in
   return Status::Ok();
 }
 
-Status RulesetBuilder::GrantRoot(const std::string& root, bool* clean) {
+Status RulesetBuilder::GrantRoot(const std::string& root, bool read_only, bool* clean) {
+  root_read_only_ = read_only;
   if (root.empty() || root.front() != '/') {
     return Status::InvalidArgument("workspace root \"" + root + "\" is not an absolute path");
   }
@@ -383,7 +385,7 @@ Status RulesetBuilder::GrantRoot(const std::string& root, bool* clean) {
   top.rel = ".";
   top.kind = Kind::kDirectory;
   top.state = policy_.deny_list.DeniesAbsolute(real, real) ? State::kDenied : State::kPending;
-  top.read_only = policy_.protected_list.Protects(real, real);
+  top.read_only = read_only || policy_.protected_list.Protects(real, real);
   nodes_.push_back(std::move(top));
   // Breadth first: the shallow structure is settled before the budget runs out.
   size_t walked = 0;
@@ -544,11 +546,13 @@ Result<PreparedPolicy> PreparedPolicy::PrepareForAbi(const SandboxPolicy& policy
   }
 
   RulesetBuilder builder(prepared.ruleset_.get(), attr.handled_access_fs, policy, &report);
-  std::vector<std::string> roots = policy.workspace_roots;
-  if (!policy.scratch_dir.empty()) roots.push_back(policy.scratch_dir);
-  for (const std::string& root : roots) {
+  std::vector<std::pair<std::string, bool> > roots;  // path, read-only
+  for (const std::string& root : policy.workspace_roots) roots.emplace_back(root, false);
+  if (!policy.scratch_dir.empty()) roots.emplace_back(policy.scratch_dir, false);
+  for (const std::string& root : policy.read_only_roots) roots.emplace_back(root, true);
+  for (const auto& [root, root_read_only] : roots) {
     bool clean = false;
-    Status granted = builder.GrantRoot(root, &clean);
+    Status granted = builder.GrantRoot(root, root_read_only, &clean);
     if (!granted.ok()) return granted;
     std::string real = RealPath(root);
     for (const std::string& dir : read_only) {
@@ -591,6 +595,13 @@ std::string DescribeConfinement(const SandboxPolicy& policy, const PolicyReport&
       text += (i == 0 ? "" : ", ") + policy.workspace_roots[i];
     }
     text += " read-write";
+  }
+  if (!policy.read_only_roots.empty()) {
+    text += ", ";
+    for (size_t i = 0; i < policy.read_only_roots.size(); ++i) {
+      text += (i == 0 ? "" : ", ") + policy.read_only_roots[i];
+    }
+    text += " read-only";
   }
   if (report.denied_count > 0) {
     text += " (" + std::to_string(report.denied_count) + " entries on the deny-list kept closed)";

@@ -59,6 +59,9 @@ struct SandboxPolicy {
   // What the child may read and execute but not change, beneath the roots (and the scratch
   // directory): matched like the deny-list's patterns. See PreparedPolicy for what that costs.
   ProtectedList protected_list;
+  // Absolute directories the child may read and execute from but not change, walked like the
+  // workspace roots (the deny-list applies inside them): folders the user lends one program.
+  std::vector<std::string> read_only_roots;
   // Granted whole, read and execute only; the deny-list is not applied inside them (they are
   // system directories, not the user's). A workspace root inside one of them is refused unless
   // nothing beneath the root is denied: the read-only grant would reach the denied entries.

@@ -36,6 +36,12 @@ struct AuditNote {
   std::string text;
 };
 
+// Where a tool comes from, for its card and its approval form. Empty for Hearth's own tools.
+struct ToolOrigin {
+  std::string mcp_server;   // the MCP server's name, as the user gave it
+  std::string permissions;  // what that server may reach (mcp::DescribePermissions)
+};
+
 // What a tool may use while it runs. Not owned by the tool.
 struct ToolContext {
   // Set by another thread when the user presses Stop; long-running tools check it.
@@ -65,6 +71,7 @@ class Tool {
   virtual std::vector<std::string> ApprovalNotes(const Json::Value& /*arguments*/) const {
     return {};
   }
+  virtual ToolOrigin origin() const { return {}; }
   virtual ToolResult Call(const Json::Value& arguments, const ToolContext& context) const = 0;
 };
 

@@ -218,13 +218,8 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (auto r = only("POST")) return *r;
     return ChangeServers(request, form, path.substr(std::string_view("/settings/servers/").size()));
   }
-  if (path == "/settings/mcp/add") {
-    if (auto r = only("POST")) return *r;
-    return AddMcpServer(request, form);
-  }
-  if (path == "/settings/mcp/remove") {
-    if (auto r = only("POST")) return *r;
-    return RemoveMcpServer(request, form);
+  if (path.starts_with("/settings/mcp/")) {
+    return McpRoute(request, path.substr(std::string_view("/settings/mcp/").size()), form);
   }
   if (path == "/settings/grants/revoke") {
     if (auto r = only("POST")) return *r;

@@ -82,8 +82,16 @@ class App final : public http::Handler {
   // POST /settings/servers/{add,remove,default}: the model servers besides the default one.
   http::Response ChangeServers(const http::Request& request, const http::FormFields& form,
                                std::string_view action);
+  // /settings/mcp/<action> (mcp_routes.cpp): add (starting the server at once), edit (which
+  // restarts it), remove (GET asks first, POST stops it), item (one server's entry), folders
+  // (the permission fields with the folders its arguments name offered).
+  http::Response McpRoute(const http::Request& request, std::string_view action,
+                          const http::FormFields& form);
   http::Response AddMcpServer(const http::Request& request, const http::FormFields& form);
+  http::Response EditMcpServer(const http::Request& request, const http::FormFields& form);
   http::Response RemoveMcpServer(const http::Request& request, const http::FormFields& form);
+  // The configured MCP servers as Settings shows them: permissions, state and tools.
+  std::vector<McpServerInfo> McpServerInfos() const;
   http::Response Search(const http::Request& request);
   http::Response SettingsPage(const http::Request& request, std::string_view saved,
                               std::string_view agent_saved = {});

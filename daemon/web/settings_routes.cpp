@@ -19,8 +19,6 @@
 namespace hearth::web {
 namespace {
 
-// MCP servers the settings page lets one add: each is a process of its own when in use.
-constexpr size_t kMaxMcpServers = 16;
 // Model servers the settings page lets one add.
 constexpr size_t kMaxModelServers = 16;
 
@@ -75,11 +73,7 @@ http::Response App::SettingsPage(const http::Request& request, std::string_view 
     agent.protected_defaults = sandbox::ProtectedList::DefaultPatterns();
     agent.sandbox_report = agent_.settings->SandboxReport();
     agent.secrets_report = agent_.settings->SecretsReport();
-    for (const agent::McpServerConfig& server : config.mcp_servers) {
-      McpServerInfo info{server.name, server.command, server.args, {}};
-      for (const auto& [name, value] : server.env) info.env_names.push_back(name);
-      agent.mcp_servers.push_back(std::move(info));
-    }
+    agent.mcp_servers = McpServerInfos();
     agent.fetch_url = config.fetch_url.enabled;
     if (auto grants = store_.ListToolGrants(); grants.ok()) agent.grants = std::move(*grants);
     if (auto audit = store_.ListAuditEntries(10); audit.ok()) agent.audit = std::move(*audit);
@@ -106,18 +100,6 @@ http::Response App::SaveSettings(const http::Request& request, const http::FormF
 }
 
 namespace {
-
-std::vector<std::string> NonEmptyLines(std::string_view text) {
-  std::vector<std::string> lines;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = std::min(text.find('\n', pos), text.size());
-    std::string line = Trimmed(text.substr(pos, end - pos));
-    if (!line.empty()) lines.push_back(std::move(line));
-    pos = end + 1;
-  }
-  return lines;
-}
 
 // The provider a settings form describes, with `previous`'s key kept when the field is empty.
 Result<agent::ProviderConfig> FormProvider(const http::FormFields& form,
@@ -236,77 +218,6 @@ http::Response App::SaveAgentSettings(const http::Request& request, const http::
   return SettingsPage(request, "", "Saved.");
 }
 
-namespace {
-
-// A name for a model server or an MCP server: what conversations and tool names refer to it by.
-bool IsPlainName(std::string_view name) {
-  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
-}
-
-// The MCP server the settings page's "Add a server" form describes.
-Result<agent::McpServerConfig> FormMcpServer(const http::FormFields& form) {
-  agent::McpServerConfig server;
-  server.name = Trimmed(http::FormValue(form, "name").value_or(""));
-  if (!IsPlainName(server.name)) {
-    return Status::InvalidArgument(
-        "an MCP server's name is 1 to 32 letters, digits, - and _ (its tools are called "
-        "<name>__<tool>)");
-  }
-  server.command = Trimmed(http::FormValue(form, "command").value_or(""));
-  if (server.command.empty()) return Status::InvalidArgument("the MCP server needs a command");
-  server.args = NonEmptyLines(http::FormValue(form, "args").value_or(""));
-  std::vector<std::string> lines = NonEmptyLines(http::FormValue(form, "env").value_or(""));
-  for (size_t i = 0; i < lines.size(); ++i) {
-    // The line is not quoted back: it may hold a token.
-    std::string where = "environment line " + std::to_string(i + 1);
-    size_t equals = lines[i].find('=');
-    std::string name = Trimmed(lines[i].substr(0, equals));
-    bool valid = equals != std::string::npos && !name.empty() &&
-                 !std::isdigit(static_cast<unsigned char>(name[0])) &&
-                 std::all_of(name.begin(), name.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                 });
-    if (!valid) {
-      return Status::InvalidArgument(where +
-                                     " is not NAME=value (a name of letters, digits and _)");
-    }
-    if (!server.env.emplace(name, lines[i].substr(equals + 1)).second) {
-      return Status::InvalidArgument(where + " sets " + name + " again");
-    }
-  }
-  return server;
-}
-
-}  // namespace
-
-http::Response App::AddMcpServer(const http::Request& request, const http::FormFields& form) {
-  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
-  if (agent_.settings->Current().from_file.contains("mcp_servers")) {
-    return Fail(request,
-                Status::InvalidArgument("MCP servers are set in " + agent_.settings->config_path() +
-                                        "; change them there"));
-  }
-  Result<agent::McpServerConfig> server = FormMcpServer(form);
-  if (!server.ok()) return Fail(request, server.status());
-  auto changing = agent_.settings->BeginChange();
-  agent::AgentConfig saved = agent_.settings->Saved();
-  for (const agent::McpServerConfig& existing : saved.mcp_servers) {
-    if (existing.name == server->name) {
-      return Fail(request, Status::InvalidArgument("there is already an MCP server called \"" +
-                                                   server->name + "\""));
-    }
-  }
-  if (saved.mcp_servers.size() >= kMaxMcpServers) {
-    return Fail(request, Status::TooLarge("at most " + std::to_string(kMaxMcpServers) +
-                                          " MCP servers can be configured"));
-  }
-  saved.mcp_servers.push_back(std::move(*server));
-  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
-  return SettingsPage(request, "");
-}
-
 http::Response App::ChangeServers(const http::Request& request, const http::FormFields& form,
                                   std::string_view action) {
   if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
@@ -352,26 +263,6 @@ http::Response App::ChangeServers(const http::Request& request, const http::Form
       }
     }
   }
-  if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
-  return SettingsPage(request, "");
-}
-
-http::Response App::RemoveMcpServer(const http::Request& request, const http::FormFields& form) {
-  if (agent_.settings == nullptr) return Fail(request, Status::NotFound("no agent here"));
-  if (agent_.settings->Current().from_file.contains("mcp_servers")) {
-    return Fail(request,
-                Status::InvalidArgument("MCP servers are set in " + agent_.settings->config_path() +
-                                        "; change them there"));
-  }
-  std::string name(http::FormValue(form, "name").value_or(""));
-  auto changing = agent_.settings->BeginChange();
-  agent::AgentConfig saved = agent_.settings->Saved();
-  auto found = std::find_if(saved.mcp_servers.begin(), saved.mcp_servers.end(),
-                            [&](const agent::McpServerConfig& s) { return s.name == name; });
-  if (found == saved.mcp_servers.end()) {
-    return Fail(request, Status::NotFound("no MCP server called \"" + name + "\" is saved here"));
-  }
-  saved.mcp_servers.erase(found);
   if (Status s = agent_.settings->Save(std::move(saved)); !s.ok()) return Fail(request, s);
   return SettingsPage(request, "");
 }

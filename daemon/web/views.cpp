@@ -19,13 +19,17 @@
 namespace hearth::web {
 namespace {
 
+// clang-format off
 constexpr std::string_view kTemplateNames[] = {
     "page",           "notice_page",    "conversation_item", "load_more", "rename_form",
     "delete_confirm", "empty",          "conversation",      "earlier",   "message",
     "notice_message", "search_hit",     "search_results",    "settings",  "error",
     "navigation_oob", "title_oob",      "tool_call",         "approval",  "run",
     "run_done",       "agent_settings", "audit_log",         "db_banner",
+    // Settings' MCP servers (mcp_views.cpp).
+    "mcp_server",     "mcp_edit_form",  "mcp_remove_confirm", "mcp_permissions",
 };
+// clang-format on
 
 std::string Selected(bool yes) { return yes ? "selected" : ""; }
 
@@ -209,6 +213,8 @@ struct ToolMeta {
   bool awaiting_approval = false;
   std::vector<std::string> approval_notes;
   uint64_t refused_argument_bytes = 0;  // the call was too large to keep, and not run
+  std::string mcp_server;               // the MCP server the tool comes from, if any
+  std::string mcp_permissions;          // what that server may reach
 };
 
 ToolMeta ReadToolMeta(std::string_view meta) {
@@ -220,6 +226,8 @@ ToolMeta ReadToolMeta(std::string_view meta) {
   out.is_error = value.get("is_error", false).asBool();
   out.denied = value.get("denied", false).asBool();
   out.awaiting_approval = value.get("awaiting_approval", false).asBool();
+  out.mcp_server = value.get("mcp_server", "").asString();
+  out.mcp_permissions = value.get("mcp_permissions", "").asString();
   for (const Json::Value& note : value["approval_notes"]) {
     if (note.isString()) out.approval_notes.push_back(note.asString());
   }
@@ -357,10 +365,19 @@ Html Views::Message(const store::Message& m, size_t stable) const {
         AppendEscaped(notes.html, note);
         notes.html += "</p>";
       }
+      Html server;
+      if (!tool.mcp_server.empty()) {
+        server.html = "<p class=\"tool-origin\">From MCP server <strong>";
+        AppendEscaped(server.html, tool.mcp_server);
+        server.html += "</strong>, which may reach: ";
+        AppendEscaped(server.html, tool.mcp_permissions);
+        server.html += "</p>";
+      }
       approval.html = Get("approval")
                           .Render({{"cid", cid},
                                    {"id", id},
                                    {"name", tool.name},
+                                   {"server", server},
                                    {"args", ApprovalArguments(tool.arguments)},
                                    {"notes", notes}});
     }
@@ -374,6 +391,10 @@ Html Views::Message(const store::Message& m, size_t stable) const {
         .RenderTo(out.html, {{"id", id},
                              {"state", state},
                              {"name", tool.name},
+                             {"origin", tool.mcp_server.empty()
+                                            ? Html{}
+                                            : Html{"<span class=\"tool-origin\">from MCP server " +
+                                                   Escape(tool.mcp_server) + "</span> "}},
                              {"args", args},
                              {"status", status},
                              {"output", m.content},
@@ -695,31 +716,7 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
       }
       others.html += "</ul>";
     }
-    Html servers;
-    if (a.mcp_servers.empty()) {
-      servers.html = "<p>None.</p>";
-    } else {
-      servers.html = "<ul class=\"mcp-servers\">";
-      for (const McpServerInfo& server : a.mcp_servers) {
-        std::string command = server.command;
-        for (const std::string& arg : server.args) command += " " + arg;
-        servers.html +=
-            "<li><strong>" + Escape(server.name) + "</strong> <code>" + Escape(command) + "</code>";
-        if (!server.env_names.empty()) {
-          std::string names;
-          for (const std::string& n : server.env_names) names += (names.empty() ? "" : ", ") + n;
-          servers.html += " <span class=\"mcp-env\">with " + Escape(names) + " set</span>";
-        }
-        if (!file("mcp_servers")) {
-          servers.html +=
-              " <form class=\"inline-form\" hx-post=\"/settings/mcp/remove\" "
-              "hx-target=\"#main\"><input type=\"hidden\" name=\"name\" value=\"" +
-              Escape(server.name) + "\"><button type=\"submit\">Remove</button></form>";
-        }
-        servers.html += "</li>";
-      }
-      servers.html += "</ul>";
-    }
+    Html servers = McpServerList(a.mcp_servers, file("mcp_servers"));
     std::string deny_defaults;
     for (const std::string& d : a.deny_defaults)
       deny_defaults += (deny_defaults.empty() ? "" : ", ") + d;
@@ -756,6 +753,7 @@ Html Views::Settings(const StatusInfo& s, std::string_view theme, std::string_vi
                 {"other_servers", others},
                 {"mcp_servers", servers},
                 {"mcp_disabled", Html{Disabled(file("mcp_servers"))}},
+                {"mcp_permissions", McpPermissionsFields({.prefix = "mcp"})},
                 {"sandbox", report},
                 {"secrets", secrets},
                 {"grants", grants},

@@ -35,6 +35,22 @@ struct McpServerInfo {
   std::string command;
   std::vector<std::string> args;
   std::vector<std::string> env_names;
+  bool network = false;
+  std::vector<std::string> read_paths;
+  std::vector<std::string> write_paths;
+  std::string permissions;         // in words (mcp::DescribePermissions)
+  std::string status;              // running, failed (why, with its stderr), not started
+  std::vector<std::string> tools;  // what it listed
+};
+
+// The permission fields of an MCP server's form (adding or editing), with the folders its
+// arguments name offered: those not listed yet are added to the readable ones, and said so.
+struct McpPermissionsForm {
+  std::string prefix;  // "mcp" (the add form) or "mcp-edit": keeps element ids unique
+  bool network = false;
+  std::vector<std::string> read_paths;
+  std::vector<std::string> write_paths;
+  std::vector<std::string> offered;  // folders just added to read_paths from the arguments
 };
 
 // A model server other than the default, as the settings page lists it (never its key).
@@ -149,6 +165,14 @@ class Views {
   Html ConnectionReport(const agent::ProbeReport& report) const;
   // The Settings form's model field holding `model` (GET /settings/model-field swaps it in).
   Html ModelField(std::string_view model, bool out_of_band = false) const;
+  // MCP servers in Settings (mcp_views.cpp): the list (with Edit and Remove unless `locked`, set
+  // by config.json), one server's item, its edit form, the question before removing it, and the
+  // permission fields of the add and edit forms.
+  Html McpServerList(const std::vector<McpServerInfo>& servers, bool locked) const;
+  Html McpServerItem(const McpServerInfo& server, bool locked) const;
+  Html McpServerEditForm(const McpServerInfo& server) const;
+  Html McpRemoveConfirm(const McpServerInfo& server) const;
+  Html McpPermissionsFields(const McpPermissionsForm& form) const;
   Html Error(std::string_view heading, std::string_view text) const;
   // Out-of-band swaps for when #main changes without a page load: the document title, the list
   // with the new current item, and the Settings link no longer current.

@@ -449,9 +449,13 @@ describe('A conversation with the agent', () => {
 
     // Removed again, it is gone from the page and from what the model is offered.
     await page.goto(new URL('/settings', daemon.url).href);
+    // Remove asks first; the server stops when the question is answered.
+    await page.locator('.mcp-servers li', { hasText: 'everything' })
+      .getByRole('button', { name: 'Remove' }).click();
+    const confirm = page.locator('.mcp-servers li.confirming', { hasText: 'Remove the MCP server' });
+    await confirm.waitFor();
     const removed = await afterResponse(page, 'POST', /^\/settings\/mcp\/remove$/,
-      () => page.locator('.mcp-servers li', { hasText: 'everything' })
-        .getByRole('button', { name: 'Remove' }).click());
+      () => confirm.getByRole('button', { name: 'Remove' }).click());
     assert.equal(removed.status(), 200);
     await page.locator('.mcp-servers').waitFor({ state: 'detached' });
     assertNoProblems();

@@ -202,3 +202,35 @@ TEST_F(TheReferenceServers, FilesystemCannotReadASecretItsOwnRulesAllow) {
 
 }  // namespace
 }  // namespace hearth::mcp
+
+namespace hearth::mcp {
+namespace {
+
+// The README's recipe as written: npx downloads server-filesystem, in the sandbox, with network
+// and a cache of its own, and it serves the folder it was given. Needs the npm registry, so it
+// runs only when HEARTH_MCP_NPX=1 (the CI machines have no registry access).
+TEST(TheNpxRecipe, ServesTheFolderItWasGivenWithNetworkAndItsOwnCache) {
+  if (getenv("HEARTH_MCP_NPX") == nullptr) GTEST_SKIP() << "set HEARTH_MCP_NPX=1 to run it";
+  if (sandbox::LandlockAbi() <= 0) GTEST_SKIP() << "Landlock is not available";
+  unit::TempDir root;
+  const std::string served = root.path() + "/notes";
+  WriteFile(served + "/todo.md", "buy milk\n");
+  ClientOptions options;
+  options.server = {"files",
+                    "npx",
+                    {"-y", "@modelcontextprotocol/server-filesystem", served},
+                    {},
+                    {.network = true, .write_paths = {served}}};
+  options.package_cache = root.path() + "/cache/mcp/files";
+  options.user_home = root.path();
+  auto client = std::make_shared<McpClient>(std::move(options));
+  auto tools = client->ListTools();
+  ASSERT_TRUE(tools.ok()) << tools.status().message();
+  EXPECT_TRUE(Has(*tools, "list_directory"));
+  tools::ToolResult listed = client->CallTool("list_directory", Args({{"path", served}}), nullptr);
+  EXPECT_FALSE(listed.is_error) << listed.text;
+  EXPECT_NE(listed.text.find("todo.md"), std::string::npos) << listed.text;
+}
+
+}  // namespace
+}  // namespace hearth::mcp

@@ -425,7 +425,7 @@ TEST_F(AnMcpClient, SaysWhyAProgramCouldNotStart) {
       << client->StatusLine();
 }
 
-TEST_F(AnMcpClient, RefusesPackageRunnersAndSaysWhatToDoInstead) {
+TEST_F(AnMcpClient, RefusesPackageRunnersWithoutNetworkAndSaysWhatToDoInstead) {
   for (std::vector<std::string> argv : std::vector<std::vector<std::string>>{
            {"npx", "-y", "@modelcontextprotocol/server-everything"},
            {"/usr/bin/npm", "exec", "@modelcontextprotocol/server-everything"},
@@ -436,9 +436,10 @@ TEST_F(AnMcpClient, RefusesPackageRunnersAndSaysWhatToDoInstead) {
     auto client = Make(std::move(options));
     auto tools = client->ListTools();
     ASSERT_FALSE(tools.ok());
-    EXPECT_NE(tools.status().message().find("no network"), std::string::npos)
+    EXPECT_NE(tools.status().message().find("this server has no network"), std::string::npos)
         << tools.status().message();
-    EXPECT_NE(tools.status().message().find("Install the server first"), std::string::npos);
+    EXPECT_NE(tools.status().message().find("tick \"Network\""), std::string::npos);
+    EXPECT_NE(tools.status().message().find("install the server first"), std::string::npos);
     EXPECT_EQ(client->server_pid(), std::nullopt);
   }
 }
