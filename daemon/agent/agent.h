@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/titles.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "llm/client.h"
@@ -64,6 +65,11 @@ struct AgentOptions {
   size_t max_tool_output_bytes = 64 * 1024;
   int approval_timeout_ms = 30 * 60 * 1000;
   llm::ClientOptions client;
+  // A conversation's title is asked of the model after its first exchange; past this, the
+  // first words of the message are its title.
+  long title_timeout_s = 30;
+  // Called (on the titler's thread) when a conversation got a title that way.
+  Titler::Titled title_made;
 };
 
 // Answers conversations: model → tool calls → results → model, up to the configured number of
@@ -113,6 +119,8 @@ class Agent {
   void Save(Run& run, store::Message& message);
   std::vector<llm::ChatMessage> History(int64_t conversation_id, const AgentConfig& config,
                                         const std::string& system_prompt);
+  // After a conversation's first exchange: has a title made for it (titles.h).
+  void QueueTitle(const Run& run, int64_t run_id);
 
   store::Store& store_;
   const Clock& clock_;
@@ -126,6 +134,8 @@ class Agent {
   std::map<int64_t, std::shared_ptr<Run>> runs_;  // by conversation
   std::vector<std::thread> finished_;             // threads of ended runs, joined lazily
   bool stopping_ = false;
+
+  std::unique_ptr<Titler> titler_;  // last: destroyed first, while the rest still stands
 };
 
 }  // namespace hearth::agent
