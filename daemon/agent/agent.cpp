@@ -528,7 +528,12 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
 
   if (!reply.ok()) {
     const bool stopped = reply.status().code() == Status::Code::kCancelled;
-    meta["error"] = stopped ? "Stopped." : reply.status().message();
+    // A Stop the user chose is not an error: the page shows it calmly.
+    if (stopped) {
+      meta["stopped"] = true;
+    } else {
+      meta["error"] = reply.status().message();
+    }
     answer.meta = ToJson(meta);
     answer.state = answer.content.empty() && !stopped ? store::MessageState::kError
                                                       : store::MessageState::kPartial;

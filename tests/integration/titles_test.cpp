@@ -63,14 +63,6 @@ class Titles : public ::testing::Test {
     LiveStream live(daemon_->port(), client_->host(), client_->cookie(), id);
     ASSERT_TRUE(live.WaitFor("event: end")) << live.text();
   }
-  // The unstreamed chat requests: the title requests.
-  std::vector<Json::Value> TitleRequests() {
-    std::vector<Json::Value> out;
-    for (const Json::Value& r : fake_->ChatRequests()) {
-      if (!r["body"]["stream"].asBool()) out.push_back(r);
-    }
-    return out;
-  }
 
   UserDirs dirs_;
   std::unique_ptr<FakeLlm> fake_;
@@ -100,9 +92,11 @@ TEST_F(Titles, AreAskedOfTheModelAfterTheFirstAnswerAndReachThePage) {
 
   // One short request, unstreamed, without tools, sent once the answer was complete.
   std::vector<Json::Value> chats = fake_->ChatRequests();
-  ASSERT_EQ(chats.size(), 2u);
+  std::vector<Json::Value> titles = fake_->TitleRequests();
+  ASSERT_EQ(chats.size(), 1u);
+  ASSERT_EQ(titles.size(), 1u);
   const Json::Value& answer = chats[0];
-  const Json::Value& title = chats[1];
+  const Json::Value& title = titles[0];
   EXPECT_TRUE(answer["body"]["stream"].asBool());
   EXPECT_FALSE(title["body"]["stream"].asBool());
   EXPECT_FALSE(title["body"].isMember("tools"));
@@ -113,7 +107,7 @@ TEST_F(Titles, AreAskedOfTheModelAfterTheFirstAnswerAndReachThePage) {
 
   // A second exchange asks for no other title.
   RunToEnd(id, "And shoes?");
-  EXPECT_EQ(TitleRequests().size(), 1u);
+  EXPECT_EQ(fake_->TitleRequests().size(), 1u);
 }
 
 TEST_F(Titles, AreTheFirstWordsOfTheMessageWhenTheModelGivesNone) {
@@ -137,7 +131,7 @@ TEST_F(Titles, SetByTheUserAreNeverReplaced) {
   RunToEnd(other, "What should I pack for a week in Lisbon in March?");
   ASSERT_TRUE(events_->WaitFor("event: title-" + other)) << events_->received();
   EXPECT_EQ(events_->received().find("event: title-" + mine + "\n"), npos);
-  EXPECT_EQ(TitleRequests().size(), 1u);
+  EXPECT_EQ(fake_->TitleRequests().size(), 1u);
   std::string list = client_->Get("/conversations").body;
   EXPECT_NE(list.find(">Mine<"), npos) << list;
   EXPECT_NE(list.find(">Packing for Lisbon<"), npos) << list;
