@@ -16,9 +16,15 @@ let daemon;
 let context;  // the signed-in browser
 let page;
 
+// Rename and Delete sit in each row's menu: opens it and presses `action`.
+async function rowAction(item, action) {
+  await item.locator('details.item-menu > summary').click();
+  await item.getByRole('button', { name: new RegExp(`^${action}`) }).click();
+}
+
 async function rename(p, id, title) {
   const item = p.locator(`#conv-${id}`);
-  await item.getByRole('button', { name: /^Rename/ }).click();
+  await rowAction(item, 'Rename');
   const input = p.locator(`#conv-${id} form.rename input[name=title]`);
   await input.waitFor();
   await input.fill(title);
@@ -120,10 +126,11 @@ describe('Hearth in a browser', () => {
   it('renames a conversation, and Escape cancels a rename', async () => {
     await rename(page, id, 'Trip to Lisbon');
     await page.locator(`#conv-${id} .title`, { hasText: 'Trip to Lisbon' }).waitFor();
-    // Back at the Rename button it started from.
-    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Rename/);
+    // Back at the menu it started from.
+    assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''),
+                 /^Actions for Trip to Lisbon/);
 
-    await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
+    await rowAction(page.locator(`#conv-${id}`), 'Rename');
     const input = page.locator(`#conv-${id} form.rename input`);
     await input.waitFor();
     assert.equal(await input.evaluate((el) => el === document.activeElement), true,
@@ -282,7 +289,7 @@ describe('Hearth in a browser', () => {
   it('shows an error for a refused request, and Dismiss removes it', async () => {
     await page.locator(`#conv-${id} > a`).click();
     await page.waitForURL(new RegExp(`/c/${id}$`));
-    await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
+    await rowAction(page.locator(`#conv-${id}`), 'Rename');
     const input = page.locator(`#conv-${id} form.rename input`);
     await input.fill('   ');
     const response = await afterResponse(page, 'POST', /\/rename$/, () => input.press('Enter'));
@@ -308,7 +315,7 @@ describe('Hearth in a browser', () => {
     await send(page, 'soon gone');
 
     const item = page.locator(`#conv-${doomed}`);
-    await item.getByRole('button', { name: /^Delete/ }).click();
+    await rowAction(item, 'Delete');
     const confirming = page.locator(`#conv-${doomed}.confirming`);
     await confirming.waitFor();
     assert.match(await confirming.textContent(), /Delete “Delete me” and its 1 messages\?/);
@@ -320,7 +327,7 @@ describe('Hearth in a browser', () => {
     await page.locator(`#conv-${doomed}:not(.confirming)`).waitFor();
     assert.equal(await page.locator(`#conv-${doomed} .title`).textContent(), 'Delete me');
 
-    await item.getByRole('button', { name: /^Delete/ }).click();
+    await rowAction(item, 'Delete');
     await confirming.waitFor();
     const response = await afterResponse(page, 'DELETE', new RegExp(`^/c/${doomed}$`),
                                          () => confirming.locator('button.danger').click());
