@@ -88,6 +88,8 @@ describe('Chat basics in a browser', () => {
   });
 
   it('finds no accessibility violation in a conversation', async () => {
+    await page.reload();
+    await page.locator('#conversation-title').waitFor();
     await page.locator('#conversation-list .conversation-item summary').first().click();
     const violations = await axeViolations(page);
     assert.deepEqual(violations, []);
