@@ -187,6 +187,8 @@ struct Agent::Run {
   int64_t conversation_id = 0;
   int64_t run_id = 0;
   std::string system_prompt;
+  std::optional<llm::Endpoint> endpoint;  // the server and model that answer, once known
+  std::string model;
   llm::CancelSignal cancel;
   std::thread thread;
   std::atomic<bool> finishing{false};  // everything done but announcing the end
@@ -213,7 +215,11 @@ Agent::Agent(store::Store& store, const Clock& clock, RunObserver& observer, Con
       observer_(observer),
       config_(std::move(config)),
       tools_(std::move(tools)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  llm::ClientOptions title_client = options_.client;
+  title_client.idle_timeout_s = options_.title_timeout_s;
+  titler_ = std::make_unique<Titler>(store_, title_client, options_.title_made);
+}
 
 Agent::~Agent() { StopAll(); }
 
@@ -444,11 +450,37 @@ void Agent::Execute(Run& run) {
     run_id = run.run_id;
   }
   if (run_id != 0) store_.SettleRunMessages(run.conversation_id, run_id);
+  if (run_id != 0) QueueTitle(run, run_id);
   // From here the run touches nothing of the agent's: Start may join it instead of refusing the
   // next message while the end is being announced.
   run.finishing.store(true);
   observer_.RunEnded(run.conversation_id, run_id);
   run.ended.store(true);
+}
+
+void Agent::QueueTitle(const Run& run, int64_t run_id) {
+  Result<store::Conversation> c = store_.GetConversation(run.conversation_id);
+  if (!c.ok() || c->title_source != store::TitleSource::kNone) return;
+  // The user's message is the one just before the run's first; the answer, the run's last text.
+  Result<std::vector<store::Message>> before = store_.ListMessages(run.conversation_id, run_id, 1);
+  if (!before.ok() || before->empty() || before->back().role != "user") return;
+  TitleJob job{.conversation_id = run.conversation_id,
+               .endpoint = run.endpoint.value_or(llm::Endpoint{}),
+               .model = run.model,
+               .user_message = before->back().content,
+               .answer = {}};
+  Result<std::vector<store::Message>> messages =
+      store_.ListMessages(run.conversation_id, std::nullopt, 64);
+  if (messages.ok() && run.endpoint) {
+    for (auto m = messages->rbegin(); m != messages->rend() && m->id >= run_id; ++m) {
+      if (m->role == "assistant" && !m->content.empty() &&
+          m->state != store::MessageState::kError) {
+        job.answer = m->content;
+        break;
+      }
+    }
+  }
+  titler_->Add(std::move(job));
 }
 
 void Agent::Answer(Run& run) {
@@ -483,6 +515,8 @@ void Agent::Answer(Run& run) {
       if (offered.size() == 1) model = offered.front();
     }
   }
+  if (provider != nullptr && !model.empty()) run.endpoint = provider->endpoint;
+  run.model = model;
 
   if (provider == nullptr) {
     AddMessage(run, "assistant", kNoModel, store::MessageState::kError, "");
@@ -594,7 +628,12 @@ Status Agent::Step(Run& run, const AgentConfig& config, const ProviderConfig& pr
 
   if (!reply.ok()) {
     const bool stopped = reply.status().code() == Status::Code::kCancelled;
-    meta["error"] = stopped ? "Stopped." : reply.status().message();
+    // A Stop the user chose is not an error: the page shows it calmly.
+    if (stopped) {
+      meta["stopped"] = true;
+    } else {
+      meta["error"] = reply.status().message();
+    }
     answer.meta = ToJson(meta);
     answer.state = answer.content.empty() && !stopped ? store::MessageState::kError
                                                       : store::MessageState::kPartial;

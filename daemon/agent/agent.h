@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/config.h"
+#include "agent/titles.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "llm/client.h"
@@ -64,6 +65,11 @@ struct AgentOptions {
   size_t max_tool_output_bytes = 64 * 1024;
   int approval_timeout_ms = 30 * 60 * 1000;
   llm::ClientOptions client;
+  // A conversation's title is asked of the model after its first exchange; past this, the
+  // first words of the message are its title.
+  long title_timeout_s = 30;
+  // Called (on the titler's thread) when a conversation got a title that way.
+  Titler::Titled title_made;
 };
 
 // Answers conversations: model → tool calls → results → model, up to the configured number of
@@ -120,6 +126,8 @@ class Agent {
   // Returns the note the answer shows when something was left out.
   std::string FitToModelContext(Run& run, const ProviderConfig& provider, llm::ChatRequest& request,
                                 double bytes_per_token);
+  // After a conversation's first exchange: has a title made for it (titles.h).
+  void QueueTitle(const Run& run, int64_t run_id);
 
   store::Store& store_;
   const Clock& clock_;
@@ -133,6 +141,8 @@ class Agent {
   std::map<int64_t, std::shared_ptr<Run>> runs_;  // by conversation
   std::vector<std::thread> finished_;             // threads of ended runs, joined lazily
   bool stopping_ = false;
+
+  std::unique_ptr<Titler> titler_;  // last: destroyed first, while the rest still stands
 };
 
 }  // namespace hearth::agent

@@ -213,9 +213,15 @@ int RunBackend(int argc) {
   app_options.started_ms = started_ms;
   web::App app(**store, authenticator, hub, clock, std::move(*views), app_options);
   web::LiveRuns live(app.views());
+  agent::AgentOptions agent_options;
+  // A title made for a conversation: the list, and the heading of every page showing it.
+  agent_options.title_made = [&hub, &app](int64_t conversation_id, const std::string& title) {
+    hub.Broadcast("title-" + std::to_string(conversation_id), app.views().TitleUpdate(title).html);
+    hub.Broadcast("conversations", "titled");
+  };
   agent::Agent agent_runner(
       **store, clock, live, [&settings] { return settings.Current(); },
-      [&settings] { return settings.Tools(); });
+      [&settings] { return settings.Tools(); }, std::move(agent_options));
   app.SetAgent({.agent = &agent_runner, .settings = &settings, .live = &live});
 
   http::Server::Options server_options;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 
+#include "http/client_gone.h"
 #include "http/front_door.h"
 
 namespace hearth::http {
@@ -155,6 +156,7 @@ void OnMhdLog(void* cls, const char* fmt, va_list ap) {
   std::vsnprintf(buf, sizeof buf, fmt, ap);
   std::string line(buf);
   while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (IsClientGoneMessage(line)) return;
   try {
     server->options.log(line);
   } catch (...) {

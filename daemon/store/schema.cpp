@@ -103,6 +103,14 @@ CREATE TABLE tool_grants (
 CREATE INDEX audit_by_tool ON audit (tool, id);
 CREATE INDEX audit_by_conversation ON audit (conversation_id, id);
 )sql",
+    // 4: where a conversation's title comes from: none yet (the placeholder), the model's summary
+    // of the first exchange, or the user. A title the user set is never replaced. Before this
+    // version only the user could set one, so any title but the placeholder is theirs.
+    R"sql(
+ALTER TABLE conversations ADD COLUMN title_source TEXT NOT NULL DEFAULT 'none'
+  CHECK (title_source IN ('none', 'auto', 'user'));
+UPDATE conversations SET title_source = 'user' WHERE title <> 'New conversation';
+)sql",
 };
 constexpr int kKnownVersions = static_cast<int>(std::size(kMigrations));
 

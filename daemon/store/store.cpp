@@ -22,6 +22,7 @@ enum class Store::Query : int {
   kListConversations,
   kListConversationsAfter,
   kRenameConversation,
+  kSetGeneratedTitle,
   kTouchConversation,
   kDeleteConversation,
   kConversationExists,
@@ -62,7 +63,7 @@ enum class Store::Query : int {
 };
 
 #define HEARTH_CONVERSATION_COLUMNS \
-  "id, title, created_ms, updated_ms, message_count, agent_options"
+  "id, title, created_ms, updated_ms, message_count, agent_options, title_source"
 #define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms, state, meta"
 #define HEARTH_SESSION_COLUMNS \
   "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"
@@ -75,7 +76,8 @@ struct Store::Statements {
   };
   static constexpr Sql kSql[] = {
       {Query::kInsertConversation,
-       "INSERT INTO conversations (title, created_ms, updated_ms) VALUES (?1, ?2, ?2)"},
+       "INSERT INTO conversations (title, created_ms, updated_ms, title_source)"
+       " VALUES (?1, ?2, ?2, ?3)"},
       {Query::kGetConversation,
        "SELECT " HEARTH_CONVERSATION_COLUMNS " FROM conversations WHERE id = ?1"},
       {Query::kListConversations, "SELECT " HEARTH_CONVERSATION_COLUMNS
@@ -87,7 +89,10 @@ struct Store::Statements {
        "SELECT " HEARTH_CONVERSATION_COLUMNS " FROM conversations WHERE (updated_ms, id) < (?1, ?2)"
        " ORDER BY updated_ms DESC, id DESC LIMIT ?3"},
       {Query::kRenameConversation,
-       "UPDATE conversations SET title = ?2, updated_ms = ?3 WHERE id = ?1"},
+       "UPDATE conversations SET title = ?2, updated_ms = ?3, title_source = 'user' WHERE id = ?1"},
+      {Query::kSetGeneratedTitle,
+       "UPDATE conversations SET title = ?2, title_source = 'auto'"
+       " WHERE id = ?1 AND title_source = 'none'"},
       {Query::kTouchConversation, "UPDATE conversations SET updated_ms = ?2 WHERE id = ?1"},
       {Query::kDeleteConversation, "DELETE FROM conversations WHERE id = ?1"},
       {Query::kConversationExists, "SELECT 1 FROM conversations WHERE id = ?1"},
@@ -281,6 +286,12 @@ std::string ToFtsQuery(std::string_view text) {
   return query;
 }
 
+TitleSource ParseTitleSource(std::string_view name) {
+  if (name == "auto") return TitleSource::kAuto;
+  if (name == "user") return TitleSource::kUser;
+  return TitleSource::kNone;
+}
+
 Conversation ReadConversation(const Statement& statement) {
   return Conversation{
       .id = statement.ColumnInt64(0),
@@ -289,6 +300,7 @@ Conversation ReadConversation(const Statement& statement) {
       .updated_ms = statement.ColumnInt64(3),
       .message_count = statement.ColumnInt64(4),
       .agent_options = std::string(statement.ColumnText(5)),
+      .title_source = ParseTitleSource(statement.ColumnText(6)),
   };
 }
 
@@ -464,10 +476,15 @@ StatementScope Store::Use(Query query) {
 
 Result<Conversation> Store::CreateConversation(std::string_view title, int64_t now_ms) {
   std::string clean_title = NormalizeTitle(title);
+  const TitleSource source = Trim(title).empty() ? TitleSource::kNone : TitleSource::kUser;
   std::lock_guard lock(mu_);
   if (!write_refusal_.ok()) return write_refusal_;
   StatementScope insert = Use(Query::kInsertConversation);
-  if (Status status = insert->Bind(1, clean_title).Bind(2, now_ms).Run(); !status.ok()) {
+  if (Status status = insert->Bind(1, clean_title)
+                          .Bind(2, now_ms)
+                          .Bind(3, source == TitleSource::kUser ? "user" : "none")
+                          .Run();
+      !status.ok()) {
     return status;
   }
   return Conversation{.id = db_->LastInsertRowId(),
@@ -475,7 +492,8 @@ Result<Conversation> Store::CreateConversation(std::string_view title, int64_t n
                       .created_ms = now_ms,
                       .updated_ms = now_ms,
                       .message_count = 0,
-                      .agent_options = {}};
+                      .agent_options = {},
+                      .title_source = source};
 }
 
 Result<Conversation> Store::GetConversation(int64_t id) {
@@ -510,6 +528,20 @@ Status Store::RenameConversation(int64_t id, std::string_view title, int64_t now
   }
   if (db_->Changes() == 0) return ConversationNotFound(id);
   return Status::Ok();
+}
+
+Result<bool> Store::SetGeneratedTitle(int64_t id, std::string_view title) {
+  std::string clean_title = NormalizeTitle(title);
+  std::lock_guard lock(mu_);
+  if (!write_refusal_.ok()) return write_refusal_;
+  StatementScope set = Use(Query::kSetGeneratedTitle);
+  if (Status status = set->Bind(1, id).Bind(2, clean_title).Run(); !status.ok()) return status;
+  if (db_->Changes() > 0) return true;
+  StatementScope exists = Use(Query::kConversationExists);
+  Result<bool> row = exists->Bind(1, id).Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return ConversationNotFound(id);
+  return false;
 }
 
 Status Store::DeleteConversation(int64_t id) {

@@ -18,6 +18,11 @@ namespace hearth::store {
 class Database;
 class StatementScope;
 
+// Where a conversation's title comes from. kNone: the placeholder ("New conversation"), to be
+// replaced by one made from the first exchange; kAuto: made that way; kUser: set by the user,
+// never replaced.
+enum class TitleSource { kNone, kAuto, kUser };
+
 struct Conversation {
   int64_t id = 0;
   std::string title;
@@ -27,6 +32,7 @@ struct Conversation {
   // The model and system prompt chosen for this conversation, as JSON owned by the agent module;
   // empty for the defaults.
   std::string agent_options;
+  TitleSource title_source = TitleSource::kNone;
 };
 
 // Keyset cursor for paging the conversation list: the last row of the previous page.
@@ -157,13 +163,19 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Conversations. `now_ms` comes from the caller's clock so tests can control time.
+  // Conversations. `now_ms` comes from the caller's clock so tests can control time. A title
+  // given here or by RenameConversation is the user's (TitleSource::kUser); an empty one is the
+  // placeholder.
   Result<Conversation> CreateConversation(std::string_view title, int64_t now_ms);
   Result<Conversation> GetConversation(int64_t id);
   // Newest first. `after` is the last row of the previous page, or nullopt for the first page.
   Result<std::vector<Conversation>> ListConversations(std::optional<ConversationCursor> after,
                                                       int limit);
   Status RenameConversation(int64_t id, std::string_view title, int64_t now_ms);
+  // Gives the conversation a title made for it (TitleSource::kAuto), only if it still has the
+  // placeholder: false (and nothing changed) when the user has named it meanwhile, or it was
+  // titled already. Does not move it in the list. kNotFound when it is gone.
+  Result<bool> SetGeneratedTitle(int64_t id, std::string_view title);
   Status DeleteConversation(int64_t id);  // deletes its messages too (ON DELETE CASCADE)
   Status SetAgentOptions(int64_t id, std::string_view options_json);
 
@@ -244,7 +256,7 @@ class Store {
   // why (the file is damaged) and what to do.
   Status Writable() const;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   static constexpr int64_t kMaxAuditEntries = 10000;
 
  private:

@@ -237,6 +237,13 @@ ToolMeta ReadToolMeta(std::string_view meta) {
   return out;
 }
 
+bool MetaStopped(std::string_view meta) {
+  if (meta.find("\"stopped\"") == std::string_view::npos) return false;
+  Json::Value value;
+  if (!ParseJson(meta, &value, 32) || !value.isObject()) return false;
+  return value.get("stopped", false).asBool();
+}
+
 std::string MetaError(std::string_view meta) {
   if (meta.find("\"error\"") == std::string_view::npos) return {};
   Json::Value value;
@@ -427,11 +434,17 @@ Html Views::Message(const store::Message& m, size_t stable) const {
           "</p>";
     }
     std::string error = MetaError(m.meta);
-    if (!error.empty()) {
+    // Answers stopped before schema 4's Hearth said so as an error text.
+    const bool stopped = MetaStopped(m.meta) || error == "Stopped.";
+    if (stopped) {
+      body.html += "<p class=\"answer-stopped\">Stopped by you. What had arrived is kept.</p>";
+    } else if (!error.empty()) {
       body.html += "<p class=\"answer-error\" role=\"alert\">" + Escape(error) + "</p>";
     }
     body.html += AnswerCutOffNote(m.meta).html;
-    if (m.state == store::MessageState::kPartial) {
+    if (stopped) {
+      badge.html = " <span class=\"badge stopped\">stopped</span>";
+    } else if (m.state == store::MessageState::kPartial) {
       badge.html = " <span class=\"badge\">incomplete</span>";
     }
     badge.html += AnswerUsage(m.meta).html;

@@ -476,7 +476,8 @@ describe('A conversation with the agent', () => {
        await runEnded();
        const answer = page.locator('#messages .message.assistant.partial');
        await answer.waitFor();
-       assert.equal(await answer.locator('.meta .badge').textContent(), 'incomplete');
+       assert.equal(await answer.locator('.meta .badge').textContent(), 'stopped');
+       assert.equal(await answer.locator('.answer-error').count(), 0, 'a Stop is not an error');
        assert.equal((await answer.locator('.content').textContent()).trim(), 'Let me think');
        assert.equal(await page.locator('#messages .message.assistant').count(), 1);
 

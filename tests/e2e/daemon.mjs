@@ -138,6 +138,12 @@ export async function startDaemon(binary, { timeoutMs = 10_000, config, home } =
   return daemon;
 }
 
+// The request agent/titles.cpp sends, by its instructions.
+function isTitleRequest(request) {
+  const first = request.body?.messages?.[0]?.content;
+  return typeof first === 'string' && first.startsWith('You name conversations');
+}
+
 // The fake LLM server, started by startFakeLlm.
 export class FakeLlm {
   constructor(child) {
@@ -151,8 +157,18 @@ export class FakeLlm {
     child.stderr.on('data', (chunk) => { this.log += chunk; });
   }
 
-  // Every request so far, as the server recorded them (see tests/fake_llm/README.md).
+  // Every request so far, as the server recorded them (see tests/fake_llm/README.md), but the
+  // title requests Hearth sends after a conversation's first exchange (agent/titles.h), which
+  // come after the run has ended: titleRequests() lists those.
   async requests() {
+    return (await this.allRequests()).filter((r) => !isTitleRequest(r));
+  }
+
+  async titleRequests() {
+    return (await this.allRequests()).filter(isTitleRequest);
+  }
+
+  async allRequests() {
     const response = await fetch(`${this.url}/__requests`);
     if (!response.ok) throw new Error(`fake LLM: GET /__requests answered ${response.status}`);
     return response.json();

@@ -23,9 +23,15 @@ async function focused(p, input) {
   await p.waitForFunction((el) => el === document.activeElement, await input.elementHandle());
 }
 
+// Rename and Delete sit in each row's menu: opens it and presses `action`.
+async function rowAction(item, action) {
+  await item.locator('details.item-menu > summary').click();
+  await item.getByRole('button', { name: new RegExp(`^${action}`) }).click();
+}
+
 async function rename(p, id, title) {
   const item = p.locator(`#conv-${id}`);
-  await item.getByRole('button', { name: /^Rename/ }).click();
+  await rowAction(item, 'Rename');
   const input = p.locator(`#conv-${id} form.rename input[name=title]`);
   await focused(p, input);
   await input.fill(title);
@@ -127,10 +133,11 @@ describe('Hearth in a browser', () => {
   it('renames a conversation, and Escape cancels a rename', async () => {
     await rename(page, id, 'Trip to Lisbon');
     await page.locator(`#conv-${id} .title`, { hasText: 'Trip to Lisbon' }).waitFor();
-    // Back at the Rename button it started from.
-    assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /Rename/);
+    // Back at the menu it started from.
+    assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''),
+                 /^Actions for Trip to Lisbon/);
 
-    await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
+    await rowAction(page.locator(`#conv-${id}`), 'Rename');
     const input = page.locator(`#conv-${id} form.rename input`);
     await focused(page, input);  // the title field takes the focus
     await input.fill('Not this');
@@ -287,7 +294,7 @@ describe('Hearth in a browser', () => {
   it('shows an error for a refused request, and Dismiss removes it', async () => {
     await page.locator(`#conv-${id} > a`).click();
     await page.waitForURL(new RegExp(`/c/${id}$`));
-    await page.locator(`#conv-${id}`).getByRole('button', { name: /^Rename/ }).click();
+    await rowAction(page.locator(`#conv-${id}`), 'Rename');
     const input = page.locator(`#conv-${id} form.rename input`);
     await focused(page, input);
     await input.fill('   ');
@@ -314,7 +321,7 @@ describe('Hearth in a browser', () => {
     await send(page, 'soon gone');
 
     const item = page.locator(`#conv-${doomed}`);
-    await item.getByRole('button', { name: /^Delete/ }).click();
+    await rowAction(item, 'Delete');
     const confirming = page.locator(`#conv-${doomed}.confirming`);
     await confirming.waitFor();
     assert.match(await confirming.textContent(), /Delete “Delete me” and its 1 messages\?/);
@@ -326,7 +333,7 @@ describe('Hearth in a browser', () => {
     await page.locator(`#conv-${doomed}:not(.confirming)`).waitFor();
     assert.equal(await page.locator(`#conv-${doomed} .title`).textContent(), 'Delete me');
 
-    await item.getByRole('button', { name: /^Delete/ }).click();
+    await rowAction(item, 'Delete');
     await confirming.waitFor();
     const response = await afterResponse(page, 'DELETE', new RegExp(`^/c/${doomed}$`),
                                          () => confirming.locator('button.danger').click());

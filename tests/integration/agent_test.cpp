@@ -394,8 +394,10 @@ TEST_F(AnAgentRun, StoppedWhileTheServerHangsEndsPromptlyAndClosesTheUpstream) {
   std::string answer = OnlyItem(View(id), "assistant");
   EXPECT_NE(answer.find("class=\"message assistant partial\""), npos) << answer;
   EXPECT_NE(answer.find("Let me think"), npos) << answer;
-  EXPECT_NE(answer.find("<span class=\"badge\">incomplete</span>"), npos) << answer;
-  EXPECT_NE(answer.find("Stopped."), npos) << answer;
+  // Stopped as the user chose: said calmly, not as an error.
+  EXPECT_NE(answer.find("<span class=\"badge stopped\">stopped</span>"), npos) << answer;
+  EXPECT_NE(answer.find("Stopped by you."), npos) << answer;
+  EXPECT_EQ(answer.find("answer-error"), npos) << answer;
 
   Json::Value requests = fake_->WaitForRequests([](const Json::Value& all) {
     return all.size() == 1 && !all[0]["client_closed_at"].isNull();

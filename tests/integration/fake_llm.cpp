@@ -155,13 +155,42 @@ std::string FakeLlm::Stderr() const {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-Json::Value FakeLlm::Requests() const {
+namespace {
+
+// The request agent/titles.cpp sends after a first exchange, by its instructions.
+bool IsTitleRequest(const Json::Value& request) {
+  const Json::Value& messages = request["body"]["messages"];
+  return messages.isArray() && !messages.empty() &&
+         messages[0]["content"].asString().starts_with("You name conversations");
+}
+
+}  // namespace
+
+Json::Value FakeLlm::AllRequests() const {
   if (!ok()) return {};
   HttpResponse r =
       SendRaw(port_, "GET /__requests HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
                          "\r\nConnection: close\r\n\r\n");
   if (r.status != 200) return {};
   return ParseJson(r.body);
+}
+
+Json::Value FakeLlm::Requests() const {
+  Json::Value all = AllRequests();
+  if (!all.isArray()) return all;
+  Json::Value requests(Json::arrayValue);
+  for (const Json::Value& request : all) {
+    if (!IsTitleRequest(request)) requests.append(request);
+  }
+  return requests;
+}
+
+std::vector<Json::Value> FakeLlm::TitleRequests() const {
+  std::vector<Json::Value> titles;
+  for (const Json::Value& request : AllRequests()) {
+    if (IsTitleRequest(request)) titles.push_back(request);
+  }
+  return titles;
 }
 
 std::vector<Json::Value> FakeLlm::ChatRequests() const {

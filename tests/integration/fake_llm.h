@@ -44,8 +44,12 @@ class FakeLlm {
   std::string Stderr() const;
 
   // Every request the server received so far (GET /__requests), oldest first; null if it did
-  // not answer.
+  // not answer. Requests() leaves out the title requests Hearth sends after a conversation's
+  // first exchange (agent/titles.h), which come after the run has ended: TitleRequests() lists
+  // them.
+  Json::Value AllRequests() const;
   Json::Value Requests() const;
+  std::vector<Json::Value> TitleRequests() const;
   // Only those to a chat route (/v1/chat/completions, /api/chat), oldest first.
   std::vector<Json::Value> ChatRequests() const;
   // Asks again until `done` holds for the list of requests, or the deadline passes; returns

@@ -128,7 +128,10 @@
       var buttons = item.querySelectorAll('button[hx-get]');
       for (var i = 0; i < buttons.length; i++) {
         if (buttons[i].getAttribute('hx-get') === wanted) {
-          buttons[i].focus();
+          // Rename and Delete live in the row's menu, closed again: back to its button.
+          var menu = buttons[i].closest('details');
+          var summary = menu && menu.querySelector('summary');
+          (summary || buttons[i]).focus();
           return;
         }
       }

@@ -121,7 +121,7 @@ TEST(AnAuditLogFromSchemaTwo, KeepsItsEntriesAndCanBeFilteredOnceUpgraded) {
   }
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ((*store)->GetStats()->schema_version, 3);
+  EXPECT_EQ((*store)->GetStats()->schema_version, Store::kSchemaVersion);
   auto entries = (*store)->ListAuditEntries(AuditQuery{.tool = "read_file"});
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 1u);
