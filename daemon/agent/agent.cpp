@@ -8,9 +8,9 @@
 #include <chrono>
 #include <cmath>
 
+#include "agent/context_fit.h"
 #include "agent/elapsed_ticker.h"
 #include "agent/server_capabilities.h"
-#include "agent/context_fit.h"
 #include "base/json.h"
 #include "llm/context_size.h"
 #include "llm/stream_parser.h"
@@ -217,7 +217,8 @@ Agent::Agent(store::Store& store, const Clock& clock, RunObserver& observer, Con
       tools_(std::move(tools)),
       options_(std::move(options)) {
   llm::ClientOptions title_client = options_.client;
-  title_client.idle_timeout_s = options_.title_timeout_s;
+  title_client.timeouts = {.first_byte_s = static_cast<int>(options_.title_timeout_s),
+                           .idle_s = static_cast<int>(options_.title_timeout_s)};
   titler_ = std::make_unique<Titler>(store_, title_client, options_.title_made);
 }
 
