@@ -151,15 +151,32 @@
   function editingInList() {
     return document.querySelector('#conversation-list .editing, #conversation-list .confirming');
   }
+  // A refresh that does happen keeps the keyboard focus on the same row's same control.
+  var listFocus = null;
   function holdListSwap(event) {
     var target = event.detail && event.detail.target;
     if (!(target instanceof Element) || target.id !== 'conversation-list') return;
-    if (!editingInList()) return;
-    event.detail.shouldSwap = false;
-    listRefreshHeld = true;
+    if (editingInList()) {
+      event.detail.shouldSwap = false;
+      listRefreshHeld = true;
+      return;
+    }
+    var active = document.activeElement;
+    var item = active && active.closest ? active.closest('#conversation-list .conversation-item') : null;
+    listFocus = item ? { id: item.id, summary: active.matches('summary') } : null;
+  }
+  function restoreListFocus(event) {
+    var target = event.detail && event.detail.target;
+    if (!listFocus || !(target instanceof Element) || target.id !== 'conversation-list') return;
+    var item = document.getElementById(listFocus.id);
+    var control = item && item.querySelector(listFocus.summary ? 'summary' : 'a');
+    listFocus = null;
+    if (control && isFocusLost()) control.focus({ preventScroll: true });
   }
   document.addEventListener('htmx:beforeSwap', holdListSwap);
   document.addEventListener('htmx:oobBeforeSwap', holdListSwap);
+  document.addEventListener('htmx:afterSwap', restoreListFocus);
+  document.addEventListener('htmx:oobAfterSwap', restoreListFocus);
   document.addEventListener('htmx:afterSettle', function () {
     if (!listRefreshHeld || editingInList()) return;
     listRefreshHeld = false;
