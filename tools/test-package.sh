@@ -70,7 +70,7 @@ DBUS_SESSION_BUS_ADDRESS=$(head -n 1 "$work/bus.address")
 export DBUS_SESSION_BUS_ADDRESS
 
 url=$(/usr/bin/hearthctl url) || fail "hearthctl url exited $? (activation of the installed daemon)"
-[[ $url =~ ^http://127\.0\.0\.1:[0-9]+/login\?token=[0-9a-f-]+$ ]] || fail "hearthctl url: $url"
+[[ $url =~ ^http://h-[0-9a-f]+\.localhost:[0-9]+/login\?token=[0-9a-f-]+$ ]] || fail "hearthctl url: $url"
 owner=$(busctl --address="$DBUS_SESSION_BUS_ADDRESS" call org.freedesktop.DBus /org/freedesktop/DBus \
   org.freedesktop.DBus GetConnectionUnixProcessID s org.hearth.Hearth1 | awk '{print $2}')
 [ "$(readlink "/proc/$owner/exe")" = /usr/bin/hearthd ] ||
@@ -81,7 +81,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
 backend=$(cat "/proc/$owner/task/$owner/children" 2>/dev/null | awk '{print $1}')
 [ -n "$backend" ] && [ "$(readlink "/proc/$backend/exe")" = /usr/libexec/hearth/hearthd-backend ] ||
   fail "the installed hearthd runs no /usr/libexec/hearth/hearthd-backend (child: ${backend:-none})"
-/usr/bin/hearth --print-url | grep -q '^http://127\.0\.0\.1:' || fail "hearth --print-url"
+/usr/bin/hearth --print-url | grep -q '^http://h-[0-9a-f]*\.localhost:' || fail "hearth --print-url"
 /usr/bin/hearthctl status >/dev/null || fail "hearthctl status exited $?"
 kill -TERM "$owner"
 deadline=$((SECONDS + 10))
