@@ -45,7 +45,7 @@
     }
 
     if (event.key === 'Escape' && !event.isComposing) {
-      var scope = target.closest('.rename, .confirming');
+      var scope = target.closest('.rename, .confirming, .editing');
       if (!scope) return;
       var cancel = scope.querySelector('[data-cancel]');
       if (cancel) {
@@ -53,6 +53,36 @@
         cancel.click();
       }
     }
+  });
+
+  // Copy buttons: data-copy holds the text to copy (a message's Markdown); an empty one copies
+  // the code block that follows the button. The result is said in the live region.
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var button = target.closest('[data-copy]');
+    if (!button) return;
+    var text = button.getAttribute('data-copy');
+    if (text === '') {
+      var block = button.nextElementSibling;
+      text = block ? block.textContent : '';
+    }
+    var status = document.getElementById('copy-status');
+    function say(words) {
+      if (!status) return;
+      status.textContent = '';
+      // A change of text is what screen readers announce: set it anew each time.
+      window.setTimeout(function () { status.textContent = words; }, 0);
+    }
+    if (!navigator.clipboard || typeof navigator.clipboard.writeText !== 'function') {
+      say('Copying is not available here: select the text and copy it with Ctrl+C');
+      return;
+    }
+    navigator.clipboard.writeText(text).then(function () {
+      say('Copied');
+    }, function () {
+      say('Could not copy (the browser refused): select the text and copy it with Ctrl+C');
+    });
   });
 
   // Dismissing an error removes its box, and keeps keyboard focus somewhere sensible.
