@@ -25,6 +25,9 @@ void AppendVersionButton(std::string& out, int64_t conversation_id, int64_t targ
 
 Html MessageActions(const store::Message& m) {
   if (m.role == "tool") return {};
+  // A notice (system) can start a version, but is not the conversation itself: nothing to copy.
+  const bool own_words = m.role == "user" || m.role == "assistant";
+  if (!own_words && m.version_count <= 1) return {};
   std::string out = "<div class=\"message-actions\">";
   if (m.version_count > 1) {
     std::string position = std::to_string(m.version) + "/" + std::to_string(m.version_count);
@@ -35,7 +38,7 @@ Html MessageActions(const store::Message& m) {
     AppendVersionButton(out, m.conversation_id, m.next_version_id, "Next version", "\u203a");
     out += "</span> ";
   }
-  if (m.state != store::MessageState::kStreaming && !m.content.empty()) {
+  if (own_words && m.state != store::MessageState::kStreaming && !m.content.empty()) {
     // The source goes in the attribute, escaped: app.js copies it as it is.
     out += "<button type=\"button\" class=\"quiet copy\" data-copy=\"";
     AppendEscaped(out, m.content);

@@ -12,7 +12,8 @@ namespace hearth::web {
 
 // The message's action bar: "‹ 2/3 ›" when it has versions (buttons that show the neighbouring
 // version, i.e. POST /c/<cid>/messages/<id>/show), Copy (its Markdown source, through app.js's
-// data-copy; not while it streams) and, for the user's messages, Edit. Empty for tool messages.
+// data-copy; not while it streams; not for notices) and, for the user's messages, Edit. Empty
+// for tool messages.
 Html MessageActions(const store::Message& message);
 
 // `rendered` (Markdown rendered by markdown::RenderMarkdown, whose text is escaped, so the tags
