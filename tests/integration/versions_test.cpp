@@ -185,5 +185,31 @@ TEST_F(Versions, BadRequestsSayWhatToDoAndChangeNothing) {
   EXPECT_EQ(fake_->ChatRequests().size(), 1u);
 }
 
+TEST_F(Versions, NothingMovesWhileAnAnswerIsComing) {
+  Send("a question");
+  std::vector<std::string> ids = MessageIds(Page());
+  ASSERT_EQ(ids.size(), 2u);
+  // The next answer hangs after its first words, until Stop.
+  ASSERT_EQ(client_->Post("/c/" + id_ + "/options", "model=hang").status, 204);
+  ASSERT_EQ(client_->Post("/c/" + id_ + "/regenerate", "").status, 200);
+  fake_->WaitForRequests([](const Json::Value& all) { return all.size() >= 2; });
+
+  for (const auto& [path, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/regenerate", ""},
+           {"/messages/" + ids[1] + "/show", ""},
+           {"/messages/" + ids[0] + "/edit", "content=other"}}) {
+    HttpResponse r = client_->Post("/c/" + id_ + path, body);
+    EXPECT_EQ(r.status, 503) << path;
+    EXPECT_NE(r.body.find("still answering"), npos) << path << ": " << r.body;
+  }
+  ASSERT_EQ(client_->Post("/c/" + id_ + "/stop", "").status, 204);
+  WaitForEnd();
+  // The stopped answer is the second version; the first is still a step back.
+  std::string page = Page();
+  EXPECT_NE(page.find(">2/2<"), npos) << page;
+  EXPECT_NE(page.find("Let me think"), npos) << page;
+  EXPECT_EQ(fake_->ChatRequests().size(), 2u);
+}
+
 }  // namespace
 }  // namespace hearth::testing
