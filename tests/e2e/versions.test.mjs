@@ -84,10 +84,16 @@ describe('Versions of messages in a browser', () => {
     assert.notEqual(second, first);
     await page.locator(`#${second} .version-position`, { hasText: '2/2' }).waitFor();
 
-    await page.locator(`#${second}`).getByRole('button', { name: 'Previous version' }).click();
+    // With the keyboard: the focus stays on the version buttons, so Enter steps on.
+    await page.locator(`#${second}`).getByRole('button', { name: 'Previous version' }).focus();
+    await page.keyboard.press('Enter');
     await page.locator(`#${first} .version-position`, { hasText: '1/2' }).waitFor();
     assert.equal(await page.locator(`#${second}`).count(), 0);
-    await page.locator(`#${first}`).getByRole('button', { name: 'Next version' }).click();
+    await page.waitForFunction((id) => document.activeElement?.closest(`#${id}`) &&
+                                       document.activeElement.matches('.version-step'), first);
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')),
+                 'Next version', 'the only way on from the first version');
+    await page.keyboard.press('Enter');
     await page.locator(`#${second} .version-position`, { hasText: '2/2' }).waitFor();
     // Reloaded, the page shows the version chosen last.
     await page.reload();

@@ -106,9 +106,35 @@
   // plain item returns (Cancel, Escape, Save).
   var returnFocus = null;
 
+  // Stepping between versions redraws the conversation: the focus stays on the version buttons
+  // of the message now shown, so that the keyboard can step on.
+  var versionFocus = null;
+
+  // Called on each afterSwap of #main (htmx reports the swap more than once); the request's
+  // afterSettle forgets it.
+  function restoreVersionFocus() {
+    var wanted = versionFocus;
+    var message = document.getElementById('msg-' + wanted.id);
+    if (!message) return false;
+    var steps = message.querySelectorAll('.version-step');
+    var chosen = null;
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i].disabled) continue;
+      if (!chosen || steps[i].getAttribute('aria-label') === wanted.label) chosen = steps[i];
+    }
+    if (!chosen) return false;
+    chosen.focus({ preventScroll: true });
+    chosen.scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
   document.addEventListener('htmx:beforeRequest', function (event) {
     var elt = event.detail && event.detail.elt;
     if (!(elt instanceof Element)) return;
+    var shown = /\/messages\/(\d+)\/show$/.exec(elt.getAttribute('hx-post') || '');
+    if (shown && elt.matches('.version-step')) {
+      versionFocus = { id: shown[1], label: elt.getAttribute('aria-label') };
+    }
     var item = elt.closest('.conversation-item');
     var path = elt.getAttribute('hx-get');
     if (item && item.id && path && /\/(rename|delete)$/.test(path)) {
@@ -127,11 +153,17 @@
     }
   });
 
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var target = event.detail && event.detail.target;
+    if (target instanceof Element && target.id === 'main') versionFocus = null;
+  });
+
   document.addEventListener('htmx:afterSwap', function (event) {
     var target = event.detail && event.detail.target;
     if (!(target instanceof Element)) return;
 
     if (target.id === 'main') {
+      if (versionFocus && restoreVersionFocus()) return;
       var input = document.getElementById('composer-input');
       if (input) {
         input.focus({ preventScroll: true });
