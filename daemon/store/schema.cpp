@@ -111,6 +111,24 @@ ALTER TABLE conversations ADD COLUMN title_source TEXT NOT NULL DEFAULT 'none'
   CHECK (title_source IN ('none', 'auto', 'user'));
 UPDATE conversations SET title_source = 'user' WHERE title <> 'New conversation';
 )sql",
+    // 5: versions. A regenerated answer or an edited message is a new message beside the old one
+    // (the same parent), never a change to it: a conversation is a tree, and what it shows (and
+    // sends to the model) is the path from its head back to the root. Existing conversations
+    // become single paths: each message follows the one before it, the head is the newest.
+    R"sql(
+ALTER TABLE messages ADD COLUMN parent_id INTEGER;  -- NULL: the conversation's first message
+ALTER TABLE conversations ADD COLUMN head_id INTEGER;  -- NULL: no message shown yet
+-- The index follows the text only: linking the messages must not re-index every one of them.
+DROP TRIGGER messages_fts_update;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+  INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+END;
+UPDATE messages SET parent_id = (
+  SELECT max(p.id) FROM messages p WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id);
+UPDATE conversations SET head_id = (SELECT max(id) FROM messages WHERE conversation_id = conversations.id);
+CREATE INDEX messages_by_parent ON messages (conversation_id, parent_id, id);
+)sql",
 };
 constexpr int kKnownVersions = static_cast<int>(std::size(kMigrations));
 

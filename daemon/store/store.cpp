@@ -27,6 +27,7 @@ enum class Store::Query : int {
   kDeleteConversation,
   kConversationExists,
   kInsertMessage,
+  kSetHead,
   kUpdateMessage,
   kSettleInterrupted,
   kSettleRun,
@@ -64,7 +65,15 @@ enum class Store::Query : int {
 
 #define HEARTH_CONVERSATION_COLUMNS \
   "id, title, created_ms, updated_ms, message_count, agent_options, title_source"
-#define HEARTH_MESSAGE_COLUMNS "id, conversation_id, role, content, created_ms, state, meta"
+// Over `messages m`. A message's versions are the messages with its parent.
+#define HEARTH_SIBLINGS \
+  " FROM messages s WHERE s.conversation_id = m.conversation_id AND s.parent_id IS m.parent_id"
+#define HEARTH_MESSAGE_COLUMNS                                                            \
+  "m.id, m.conversation_id, m.role, m.content, m.created_ms, m.state, m.meta,"            \
+  " coalesce(m.parent_id, 0), (SELECT count(*)" HEARTH_SIBLINGS                           \
+  " AND s.id <= m.id),"                                                                   \
+  " (SELECT count(*)" HEARTH_SIBLINGS "), (SELECT coalesce(max(s.id), 0)" HEARTH_SIBLINGS \
+  " AND s.id < m.id), (SELECT coalesce(min(s.id), 0)" HEARTH_SIBLINGS " AND s.id > m.id)"
 #define HEARTH_SESSION_COLUMNS \
   "id_hash, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent"
 #define HEARTH_AUDIT_COLUMNS "id, at_ms, coalesce(conversation_id, 0), tool, target, reason"
@@ -97,8 +106,9 @@ struct Store::Statements {
       {Query::kDeleteConversation, "DELETE FROM conversations WHERE id = ?1"},
       {Query::kConversationExists, "SELECT 1 FROM conversations WHERE id = ?1"},
       {Query::kInsertMessage,
-       "INSERT INTO messages (conversation_id, role, content, created_ms, state, meta)"
-       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+       "INSERT INTO messages (conversation_id, role, content, created_ms, state, meta, parent_id)"
+       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT head_id FROM conversations WHERE id = ?1))"},
+      {Query::kSetHead, "UPDATE conversations SET head_id = ?2 WHERE id = ?1"},
       {Query::kUpdateMessage,
        "UPDATE messages SET content = ?2, state = ?3, meta = ?4 WHERE id = ?1"},
       {Query::kSettleInterrupted,
@@ -107,10 +117,18 @@ struct Store::Statements {
        "UPDATE messages SET state = 'partial'"
        " WHERE conversation_id = ?1 AND id >= ?2 AND state = 'streaming'"},
       {Query::kSetAgentOptions, "UPDATE conversations SET agent_options = ?2 WHERE id = ?1"},
-      {Query::kGetMessage, "SELECT " HEARTH_MESSAGE_COLUMNS " FROM messages WHERE id = ?1"},
+      {Query::kGetMessage, "SELECT " HEARTH_MESSAGE_COLUMNS " FROM messages m WHERE m.id = ?1"},
+      // Walks the thread back from the head (?2 = 0) or from the parent of message ?2, at most
+      // ?3 steps. A parent always has a smaller id than its children.
       {Query::kListMessages,
-       "SELECT " HEARTH_MESSAGE_COLUMNS
-       " FROM messages WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"},
+       "WITH RECURSIVE thread(id, n) AS ("
+       " SELECT CASE WHEN ?2 = 0 THEN (SELECT head_id FROM conversations WHERE id = ?1)"
+       " ELSE (SELECT parent_id FROM messages WHERE id = ?2 AND conversation_id = ?1) END, 1"
+       " UNION ALL SELECT p.parent_id, thread.n + 1 FROM thread"
+       " JOIN messages p ON p.id = thread.id WHERE thread.n < ?3)"
+       " SELECT " HEARTH_MESSAGE_COLUMNS
+       " FROM thread JOIN messages m ON m.id = thread.id WHERE m.conversation_id = ?1"
+       " ORDER BY m.id DESC"},
       {Query::kSearch,
        "SELECT m.conversation_id, c.title, m.id, snippet(messages_fts, 0, ?2, ?3, '…', 12)"
        " FROM messages_fts"
@@ -313,6 +331,11 @@ Message ReadMessage(const Statement& statement) {
       .created_ms = statement.ColumnInt64(4),
       .state = ParseMessageState(statement.ColumnText(5)),
       .meta = std::string(statement.ColumnText(6)),
+      .parent_id = statement.ColumnInt64(7),
+      .version = statement.ColumnInt64(8),
+      .version_count = statement.ColumnInt64(9),
+      .previous_version_id = statement.ColumnInt64(10),
+      .next_version_id = statement.ColumnInt64(11),
   };
 }
 
@@ -594,7 +617,18 @@ Result<Message> Store::AddMessage(int64_t conversation_id, std::string_view role
     if (Status status = insert->Run(); !status.ok()) return status;
     message.id = db_->LastInsertRowId();
   }
+  {
+    StatementScope head = Use(Query::kSetHead);
+    if (Status status = head->Bind(1, conversation_id).Bind(2, message.id).Run(); !status.ok()) {
+      return status;
+    }
+  }
   if (Status status = transaction->Commit(); !status.ok()) return status;
+  // Read back for the fields the store fills in (its parent, its versions).
+  StatementScope get = Use(Query::kGetMessage);
+  if (Result<bool> row = get->Bind(1, message.id).Step(); row.ok() && *row) {
+    return ReadMessage(*get);
+  }
   return message;
 }
 
@@ -659,9 +693,7 @@ Result<std::vector<Message>> Store::ListMessages(int64_t conversation_id,
   std::vector<Message> messages;
   {
     StatementScope list = Use(Query::kListMessages);
-    list->Bind(1, conversation_id)
-        .Bind(2, before_id.value_or(std::numeric_limits<int64_t>::max()))
-        .Bind(3, ClampLimit(limit));
+    list->Bind(1, conversation_id).Bind(2, before_id.value_or(0)).Bind(3, ClampLimit(limit));
     for (;;) {
       Result<bool> row = list->Step();
       if (!row.ok()) return row.status();

@@ -56,6 +56,14 @@ struct Message {
   MessageState state = MessageState::kDone;
   // JSON owned by the agent module: tool calls, the call a tool result answers, an error text.
   std::string meta;
+  // The message this one follows in its conversation (0 for the first). Messages with the same
+  // parent are versions of one another: a regenerated answer, an edited message. Versions are
+  // numbered 1..version_count, oldest first; the neighbours' ids are 0 at either end.
+  int64_t parent_id = 0;
+  int64_t version = 1;
+  int64_t version_count = 1;
+  int64_t previous_version_id = 0;
+  int64_t next_version_id = 0;
 };
 
 // One entry of the audit log: a tool call the sandbox, the deny-list or the user refused, a
@@ -179,7 +187,10 @@ class Store {
   Status DeleteConversation(int64_t id);  // deletes its messages too (ON DELETE CASCADE)
   Status SetAgentOptions(int64_t id, std::string_view options_json);
 
-  // Messages. AddMessage also bumps the conversation's updated_ms.
+  // Messages. A conversation is a tree of messages (see Message::parent_id); what it shows, and
+  // what the model is sent, is its thread: the path from its head back to the first message.
+  // AddMessage adds after the head and makes the new message the head; it also bumps the
+  // conversation's updated_ms. No message is ever changed to make a version: versions are added.
   Result<Message> AddMessage(int64_t conversation_id, std::string_view role,
                              std::string_view content, int64_t now_ms);
   Result<Message> AddMessage(int64_t conversation_id, std::string_view role,
@@ -194,10 +205,20 @@ class Store {
   // (their final save failed) become kPartial. Returns how many.
   Result<int64_t> SettleRunMessages(int64_t conversation_id, int64_t first_id);
   Result<Message> GetMessage(int64_t id);
-  // The `limit` messages just before message id `before_id` (or the newest when nullopt),
-  // returned oldest first, ready to render.
+  // The `limit` messages of the thread just before message id `before_id` (its ancestors), or
+  // the thread's last `limit` when nullopt, returned oldest first, ready to render.
   Result<std::vector<Message>> ListMessages(int64_t conversation_id,
                                             std::optional<int64_t> before_id, int limit);
+
+  // Versions (store/threads.cpp). Both refuse a message of another conversation (kNotFound).
+  // The next message added follows `message_id` (0: starts the conversation again): how an edit
+  // (a new version of a message follows that message's parent) and a regeneration (a new answer
+  // follows the question) begin. The messages after it stay, out of the thread.
+  Status SetThreadEnd(int64_t conversation_id, int64_t message_id);
+  // Shows the version `message_id`: the thread runs through it to its newest descendant.
+  Status ShowVersion(int64_t conversation_id, int64_t message_id);
+  // The conversation's head (the thread's last message), 0 when it has none.
+  Result<int64_t> ThreadEnd(int64_t conversation_id);
 
   // Full-text search (FTS5) over message text. `query` is user text, not FTS syntax: it is split
   // into terms that are each quoted, and the last one also matches as a prefix. Best match first.
@@ -256,7 +277,7 @@ class Store {
   // why (the file is damaged) and what to do.
   Status Writable() const;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   static constexpr int64_t kMaxAuditEntries = 10000;
 
  private:

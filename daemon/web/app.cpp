@@ -453,6 +453,8 @@ http::Response App::ConversationRoute(const http::Request& request, std::string_
   if (action == "messages" && method == "POST") {
     return SendMessage(request, *c, http::FormValue(form, "content").value_or(""));
   }
+  if (action == "regenerate" && method == "POST") return Regenerate(request, *c);
+  if (action.starts_with("messages/")) return MessageRoute(request, *c, action.substr(9), form);
   if (action == "live" && get) return Live(*c);
   if (action == "options" && method == "POST") {
     // The conversation's own model and system prompt; empty fields fall back to the defaults.

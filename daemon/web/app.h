@@ -72,6 +72,16 @@ class App final : public http::Handler {
                                    const http::FormFields& form);
   http::Response SendMessage(const http::Request& request, const store::Conversation& c,
                              std::string_view content);
+  // Versions (version_routes.cpp). POST /c/<id>/regenerate answers the thread's last message of
+  // the user's again; /c/<id>/messages/<mid>/<action>: GET edit (the form), POST edit (a new
+  // version of the message, answered), POST show (shows that version). Each answers with the
+  // conversation view.
+  http::Response Regenerate(const http::Request& request, const store::Conversation& c);
+  http::Response MessageRoute(const http::Request& request, const store::Conversation& c,
+                              std::string_view rest, const http::FormFields& form);
+  // Starts a run in a thread whose head the caller just moved from `old_head`; moves it back if
+  // no run starts, and says why in the returned error.
+  Status StartVersionRun(const store::Conversation& c, int64_t old_head, std::string run_key);
   http::Response Live(const store::Conversation& c);
   http::Response StopRun(const store::Conversation& c);
   http::Response Approve(const http::Request& request, const store::Conversation& c,

@@ -15,6 +15,7 @@
 #include "store/schema.h"
 #include "web/answer_facts.h"
 #include "web/assets.h"
+#include "web/message_actions.h"
 
 namespace hearth::web {
 namespace {
@@ -28,6 +29,8 @@ constexpr std::string_view kTemplateNames[] = {
     "run_done",       "agent_settings", "audit_log",         "db_banner",
     // Settings' MCP servers (mcp_views.cpp).
     "mcp_server",     "mcp_edit_form",  "mcp_remove_confirm", "mcp_permissions",
+    // Editing a sent message (message_actions.h).
+    "message_edit",
 };
 // clang-format on
 
@@ -420,7 +423,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
       body.html += markdown::RenderMarkdown(std::string_view(m.content).substr(stable));
       body.html += "</div>";
     } else {
-      body.html += markdown::RenderMarkdown(m.content);
+      body.html += WithCodeCopyButtons(markdown::RenderMarkdown(m.content));
     }
     body.html += "</div>";
     if (std::optional<Working> working = MetaWorking(m.meta);
@@ -462,8 +465,16 @@ Html Views::Message(const store::Message& m, size_t stable) const {
                                      {"iso", IsoTime(m.created_ms)},
                                      {"time", ShortTime(m.created_ms)},
                                      {"badge", badge},
-                                     {"body", body}});
+                                     {"body", body},
+                                     {"actions", MessageActions(m)}});
   return out;
+}
+
+Html Views::MessageEditForm(const store::Message& m) const {
+  return Html{Get("message_edit")
+                  .Render({{"id", std::to_string(m.id)},
+                           {"cid", std::to_string(m.conversation_id)},
+                           {"content", m.content}})};
 }
 
 Html Views::Run(int64_t conversation_id, std::string_view run_id, const Html& messages) const {

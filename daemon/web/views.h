@@ -135,6 +135,9 @@ class Views {
                     int page_size, const Html& live = {},
                     const std::vector<std::string>& servers = {}) const;
   Html Messages(const std::vector<store::Message>& messages) const;
+  // A user's message as a form that sends a new version of it (the answers after it leave the
+  // thread, kept as the earlier version's branch).
+  Html MessageEditForm(const store::Message& m) const;
   // One message. User text is shown as written; an answer is rendered from Markdown (raw HTML in
   // it is escaped, links only to http, https and mailto); a tool call is a collapsed card, with
   // the approval form while it waits. A streaming answer is split in two parts that the live

@@ -45,7 +45,7 @@
     }
 
     if (event.key === 'Escape' && !event.isComposing) {
-      var scope = target.closest('.rename, .confirming');
+      var scope = target.closest('.rename, .confirming, .editing');
       if (!scope) return;
       var cancel = scope.querySelector('[data-cancel]');
       if (cancel) {
@@ -53,6 +53,36 @@
         cancel.click();
       }
     }
+  });
+
+  // Copy buttons: data-copy holds the text to copy (a message's Markdown); an empty one copies
+  // the code block that follows the button. The result is said in the live region.
+  document.addEventListener('click', function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var button = target.closest('[data-copy]');
+    if (!button) return;
+    var text = button.getAttribute('data-copy');
+    if (text === '') {
+      var block = button.nextElementSibling;
+      text = block ? block.textContent : '';
+    }
+    var status = document.getElementById('copy-status');
+    function say(words) {
+      if (!status) return;
+      status.textContent = '';
+      // A change of text is what screen readers announce: set it anew each time.
+      window.setTimeout(function () { status.textContent = words; }, 0);
+    }
+    if (!navigator.clipboard || typeof navigator.clipboard.writeText !== 'function') {
+      say('Copying is not available here: select the text and copy it with Ctrl+C');
+      return;
+    }
+    navigator.clipboard.writeText(text).then(function () {
+      say('Copied');
+    }, function () {
+      say('Could not copy (the browser refused): select the text and copy it with Ctrl+C');
+    });
   });
 
   // Dismissing an error removes its box, and keeps keyboard focus somewhere sensible.
@@ -76,9 +106,35 @@
   // plain item returns (Cancel, Escape, Save).
   var returnFocus = null;
 
+  // Stepping between versions redraws the conversation: the focus stays on the version buttons
+  // of the message now shown, so that the keyboard can step on.
+  var versionFocus = null;
+
+  // Called on each afterSwap of #main (htmx reports the swap more than once); the request's
+  // afterSettle forgets it.
+  function restoreVersionFocus() {
+    var wanted = versionFocus;
+    var message = document.getElementById('msg-' + wanted.id);
+    if (!message) return false;
+    var steps = message.querySelectorAll('.version-step');
+    var chosen = null;
+    for (var i = 0; i < steps.length; i++) {
+      if (steps[i].disabled) continue;
+      if (!chosen || steps[i].getAttribute('aria-label') === wanted.label) chosen = steps[i];
+    }
+    if (!chosen) return false;
+    chosen.focus({ preventScroll: true });
+    chosen.scrollIntoView({ block: 'nearest' });
+    return true;
+  }
+
   document.addEventListener('htmx:beforeRequest', function (event) {
     var elt = event.detail && event.detail.elt;
     if (!(elt instanceof Element)) return;
+    var shown = /\/messages\/(\d+)\/show$/.exec(elt.getAttribute('hx-post') || '');
+    if (shown && elt.matches('.version-step')) {
+      versionFocus = { id: shown[1], label: elt.getAttribute('aria-label') };
+    }
     var item = elt.closest('.conversation-item');
     var path = elt.getAttribute('hx-get');
     if (item && item.id && path && /\/(rename|delete)$/.test(path)) {
@@ -97,11 +153,17 @@
     }
   });
 
+  document.addEventListener('htmx:afterSettle', function (event) {
+    var target = event.detail && event.detail.target;
+    if (target instanceof Element && target.id === 'main') versionFocus = null;
+  });
+
   document.addEventListener('htmx:afterSwap', function (event) {
     var target = event.detail && event.detail.target;
     if (!(target instanceof Element)) return;
 
     if (target.id === 'main') {
+      if (versionFocus && restoreVersionFocus()) return;
       var input = document.getElementById('composer-input');
       if (input) {
         input.focus({ preventScroll: true });
