@@ -192,7 +192,9 @@ Html Views::DeleteConfirm(const store::Conversation& c) const {
   return Html{Get("delete_confirm").Render({{"id", id}, {"title", c.title}, {"count", count}})};
 }
 
-Html Views::Empty() const { return Html{Get("empty").Render({})}; }
+Html Views::Empty(const Html& first_run) const {
+  return Html{Get("empty").Render({{"first_run", first_run}})};
+}
 
 Html Views::Messages(const std::vector<store::Message>& messages) const {
   Html out;
@@ -450,6 +452,12 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     badge.html += AnswerUsage(m.meta).html;
   } else {
     body.html = "<div class=\"content\">" + Escape(m.content) + "</div>";
+    Json::Value notice;
+    if (m.role == "system" && ParseJson(m.meta, &notice, 32) && notice.isObject() &&
+        notice.get("notice", "").asString() == "no_model_server") {
+      // App::SendMessage's notice: where the server is added.
+      body.html += "<p class=\"notice-action\"><a href=\"/settings\">Open Settings</a></p>";
+    }
   }
   std::string state(StateClass(m.state));
   if (m.role == "assistant" && m.content.empty() && m.state == store::MessageState::kDone) {
