@@ -26,6 +26,7 @@ constexpr std::string_view kNoServerNotice =
     "No model is configured, so nothing can answer yet; your message is saved. Add a model "
     "server in Settings (the welcome page offers any found on this computer), then send a "
     "message again.";
+const Html kOpenSettings{"<p class=\"notice-action\"><a href=\"/settings\">Open Settings</a></p>"};
 const Html kSignInHint{
     "Open Hearth from your applications menu, or run <code>hearthd --login-url</code> in a "
     "terminal and open the link it prints. Links work once and expire after a minute."};
@@ -344,6 +345,12 @@ Html App::ConversationView(const store::Conversation& c,
       if (servers.empty() || p.name != servers.front()) servers.push_back(p.name);
     }
   }
+  if (live.html.empty() && !messages.empty() && messages.back().role == "user" &&
+      NeedsModelServer()) {
+    // The notice SendMessage showed, shown again after a reload while it still holds (it is not
+    // stored: once a server is configured, it is gone).
+    live = views_->NoticeMessage(kNoServerNotice, kOpenSettings);
+  }
   return views_->Conversation(c, messages, options_.message_page_size, live, servers);
 }
 
@@ -530,11 +537,7 @@ http::Response App::SendMessage(const http::Request& request, const store::Conve
     return Fragment(html);
   }
   if (NeedsModelServer()) {
-    // Kept with the conversation, so that a reload still says why nothing answered.
-    auto notice = store_.AddMessage(c.id, "system", kNoServerNotice, clock_.NowMs(),
-                                    store::MessageState::kDone, R"({"notice":"no_model_server"})");
-    if (!notice.ok()) return Fail(request, notice.status());
-    html.html += views_->Message(*notice).html;
+    html.html += views_->NoticeMessage(kNoServerNotice, kOpenSettings).html;
     return Fragment(html);
   }
   std::string run_key = "run-" + std::to_string(message->id);

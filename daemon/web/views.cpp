@@ -452,12 +452,6 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     badge.html += AnswerUsage(m.meta).html;
   } else {
     body.html = "<div class=\"content\">" + Escape(m.content) + "</div>";
-    Json::Value notice;
-    if (m.role == "system" && ParseJson(m.meta, &notice, 32) && notice.isObject() &&
-        notice.get("notice", "").asString() == "no_model_server") {
-      // App::SendMessage's notice: where the server is added.
-      body.html += "<p class=\"notice-action\"><a href=\"/settings\">Open Settings</a></p>";
-    }
   }
   std::string state(StateClass(m.state));
   if (m.role == "assistant" && m.content.empty() && m.state == store::MessageState::kDone) {
@@ -531,8 +525,8 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
                            {"messages", Html{Messages(messages).html + live.html}}})};
 }
 
-Html Views::NoticeMessage(std::string_view text) const {
-  return Html{Get("notice_message").Render({{"text", text}})};
+Html Views::NoticeMessage(std::string_view text, const Html& action) const {
+  return Html{Get("notice_message").Render({{"text", text}, {"action", action}})};
 }
 
 Html Views::SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const {

@@ -157,7 +157,8 @@ class Views {
   Html RunDone(std::string_view run_id, const Html& messages) const;
   // A "show earlier" item, for when older messages than `messages` exist.
   Html EarlierButton(int64_t conversation_id, int64_t before_id) const;
-  Html NoticeMessage(std::string_view text) const;
+  // A notice among the messages (never stored); `action` (optional) follows its text.
+  Html NoticeMessage(std::string_view text, const Html& action = {}) const;
   Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
   Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved,
                 const AgentSettingsInfo& agent = {}) const;

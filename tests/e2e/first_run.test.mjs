@@ -66,13 +66,20 @@ describe('A first run without a model server', () => {
     await page.getByRole('button', { name: 'Use Ollama' }).waitFor();
     await page.getByRole('button', { name: 'Use llama-server' }).waitFor();
     assert.deepEqual(await axeViolations(page), []);
+    await page.setViewportSize({ width: 360, height: 740 });
+    try {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `the welcome view is ${width} px wide in a 360 px window`);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
     assertNoProblems();
   });
 
   it('keeps a notice that links to Settings with a message nobody can answer', async () => {
     const id = await newConversation(page);
     await send(page, 'Is anybody there?');
-    const notice = page.locator('#messages .message.system', { hasText: 'No model is configured' });
+    const notice = page.locator('#messages .message.notice', { hasText: 'No model is configured' });
     await notice.waitFor();
     await page.reload();
     await notice.getByRole('link', { name: 'Open Settings' }).waitFor();

@@ -2,7 +2,8 @@
 // A first run without a model server: the welcome view says one is needed and links to Settings,
 // loads the servers answering on the usual loopback ports (pointed here at the fake server with
 // the test-only HEARTH_TEST_PROBE_PORTS) and saves one in one click; a message sent meanwhile
-// gets a notice that links to Settings and is still there after a reload.
+// gets a notice that links to Settings and is still there after a reload (until a server is
+// configured).
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -177,6 +178,12 @@ TEST_F(FirstRun, TheNoServerNoticeLinksToSettingsAndSurvivesAReload) {
   EXPECT_NE(reloaded.body.find("No model is configured, so nothing can answer yet"), npos)
       << reloaded.body;
   EXPECT_NE(reloaded.body.find("<a href=\"/settings\">Open Settings</a>"), npos);
+  // It says how things are now, so it is gone once a server is configured.
+  ASSERT_EQ(client_->Get("/welcome/servers").status, 200);
+  ASSERT_EQ(client_->Post("/welcome/servers/use", "port=8080&model=hello").status, 200);
+  HttpResponse configured = FullPage("/c/" + id);
+  EXPECT_NE(configured.body.find("hello there"), npos);
+  EXPECT_EQ(configured.body.find("No model is configured"), npos);
 }
 
 }  // namespace
