@@ -22,6 +22,7 @@
 
 #include "agent/agent.h"
 #include "agent/config.h"
+#include "agent/local_servers.h"
 #include "agent/settings.h"
 #include "auth/app_host.h"
 #include "auth/authenticator.h"
@@ -211,6 +212,13 @@ int RunBackend(int argc) {
   app_options.app_host = *app_host;
   app_options.socket_from_systemd = std::getenv("HEARTH_SOCKET_FROM_SYSTEMD") != nullptr;
   app_options.started_ms = started_ms;
+  // HEARTH_TEST_PROBE_PORTS is for tests only: it points the first run's probe at a fake server.
+  auto local_servers = agent::UsualServers(std::getenv("HEARTH_TEST_PROBE_PORTS"));
+  if (local_servers.ok()) {
+    app_options.local_servers = std::move(*local_servers);
+  } else {
+    LogWarning(local_servers.status().message());
+  }
   web::App app(**store, authenticator, hub, clock, std::move(*views), app_options);
   web::LiveRuns live(app.views());
   agent::AgentOptions agent_options;

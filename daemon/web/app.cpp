@@ -22,6 +22,11 @@ constexpr std::string_view kCookieName = "hearth_session";
 constexpr std::string_view kNoModelNotice =
     "Your message is saved. No model is configured yet, so nobody can answer it: Hearth's agent "
     "and model settings arrive in a later version.";
+constexpr std::string_view kNoServerNotice =
+    "No model is configured, so nothing can answer yet; your message is saved. Add a model "
+    "server in Settings (the welcome page offers any found on this computer), then send a "
+    "message again.";
+const Html kOpenSettings{"<p class=\"notice-action\"><a href=\"/settings\">Open Settings</a></p>"};
 const Html kSignInHint{
     "Open Hearth from your applications menu, or run <code>hearthd --login-url</code> in a "
     "terminal and open the link it prints. Links work once and expire after a minute."};
@@ -81,7 +86,8 @@ App::App(store::Store& store, auth::Authenticator& auth, EventHub& hub, const Cl
       hub_(hub),
       clock_(clock),
       views_(std::move(views)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      local_servers_(clock, options_.local_servers) {
   if (!options_.app_host.empty()) {
     app_authority_ = auth::AppAuthority(options_.app_host, options_.port);
     app_origin_ = auth::AppOrigin(options_.app_host, options_.port);
@@ -194,6 +200,14 @@ http::Response App::Route(const http::Request& request, const auth::SessionInfo&
     if (method == "POST") return SaveSettings(request, form);
     if (auto r = only("GET")) return *r;
     return SettingsPage(request, "");
+  }
+  if (path == "/welcome/servers") {
+    if (auto r = only("GET")) return *r;
+    return FoundServers();
+  }
+  if (path == "/welcome/servers/use") {
+    if (auto r = only("POST")) return *r;
+    return UseFoundServer(request, form);
   }
   if (path == "/settings/audit") {
     if (auto r = only("GET")) return *r;
@@ -331,6 +345,12 @@ Html App::ConversationView(const store::Conversation& c,
       if (servers.empty() || p.name != servers.front()) servers.push_back(p.name);
     }
   }
+  if (live.html.empty() && !messages.empty() && messages.back().role == "user" &&
+      NeedsModelServer()) {
+    // The notice SendMessage showed, shown again after a reload while it still holds (it is not
+    // stored: once a server is configured, it is gone).
+    live = views_->NoticeMessage(kNoServerNotice, kOpenSettings);
+  }
   return views_->Conversation(c, messages, options_.message_page_size, live, servers);
 }
 
@@ -368,7 +388,7 @@ http::Response App::Home(const http::Request& request, int64_t open_id) {
     main = ConversationView(*c, std::move(*messages));
     title = c->title;
   } else {
-    main = views_->Empty();
+    main = views_->Empty(NeedsModelServer() ? views_->FirstRunNotice() : Html{});
   }
   return http::Response::Html(200,
                               views_->Page(title, Theme(), *items, main, false, DatabaseBanner()));
@@ -516,6 +536,10 @@ http::Response App::SendMessage(const http::Request& request, const store::Conve
   Html html = views_->Messages({*message});
   if (agent_.agent == nullptr || agent_.live == nullptr) {
     html.html += views_->NoticeMessage(kNoModelNotice).html;
+    return Fragment(html);
+  }
+  if (NeedsModelServer()) {
+    html.html += views_->NoticeMessage(kNoServerNotice, kOpenSettings).html;
     return Fragment(html);
   }
   std::string run_key = "run-" + std::to_string(message->id);

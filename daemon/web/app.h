@@ -7,6 +7,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "agent/local_servers.h"
 #include "agent/settings.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
@@ -30,6 +31,8 @@ struct AppOptions {
   int message_page_size = 100;
   int search_limit = 20;
   size_t max_query_bytes = 200;
+  // The model servers a first run looks for (agent::UsualServers); none when left empty.
+  std::vector<agent::UsualServer> local_servers;
 };
 
 // The web application: security checks, routing and handlers. Every request passes, in order:
@@ -102,6 +105,11 @@ class App final : public http::Handler {
   http::Response RemoveMcpServer(const http::Request& request, const http::FormFields& form);
   // The configured MCP servers as Settings shows them: permissions, state and tools.
   std::vector<McpServerInfo> McpServerInfos() const;
+  // welcome_routes.cpp: a first run without a model server. GET /welcome/servers lists the
+  // servers found on the usual ports; POST /welcome/servers/use saves one as the default.
+  bool NeedsModelServer() const;
+  http::Response FoundServers();
+  http::Response UseFoundServer(const http::Request& request, const http::FormFields& form);
   http::Response Search(const http::Request& request);
   http::Response SettingsPage(const http::Request& request, std::string_view saved,
                               std::string_view agent_saved = {});
@@ -136,6 +144,7 @@ class App final : public http::Handler {
   std::string app_authority_;  // "h-….localhost:PORT", what Host must say
   std::string app_origin_;     // "http://h-….localhost:PORT", what Origin must say
   AgentParts agent_;
+  agent::LocalServerFinder local_servers_;
 };
 
 }  // namespace hearth::web

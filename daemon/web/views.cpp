@@ -195,7 +195,9 @@ Html Views::DeleteConfirm(const store::Conversation& c) const {
   return Html{Get("delete_confirm").Render({{"id", id}, {"title", c.title}, {"count", count}})};
 }
 
-Html Views::Empty() const { return Html{Get("empty").Render({})}; }
+Html Views::Empty(const Html& first_run) const {
+  return Html{Get("empty").Render({{"first_run", first_run}})};
+}
 
 Html Views::Messages(const std::vector<store::Message>& messages) const {
   Html out;
@@ -534,8 +536,8 @@ Html Views::Conversation(const store::Conversation& c, const std::vector<store::
                            {"messages", Html{Messages(messages).html + live.html}}})};
 }
 
-Html Views::NoticeMessage(std::string_view text) const {
-  return Html{Get("notice_message").Render({{"text", text}})};
+Html Views::NoticeMessage(std::string_view text, const Html& action) const {
+  return Html{Get("notice_message").Render({{"text", text}, {"action", action}})};
 }
 
 Html Views::SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const {

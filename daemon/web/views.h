@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/local_servers.h"
 #include "agent/server_probe.h"
 #include "base/status.h"
 #include "llm/client.h"
@@ -127,7 +128,17 @@ class Views {
   Html RenameForm(const store::Conversation& c) const;
   Html DeleteConfirm(const store::Conversation& c) const;
 
-  Html Empty() const;
+  // The welcome view; `first_run` (FirstRunNotice) goes above its button.
+  Html Empty(const Html& first_run = {}) const;
+  // welcome_views.cpp: the first run without a model server. The notice says one is needed,
+  // links to Settings, and loads the servers found on this computer (GET /welcome/servers).
+  Html FirstRunNotice() const;
+  // Each server found, with a one-click form that saves it as the default (POST
+  // /welcome/servers/use); or what to do when none answered. Names and models are escaped: they
+  // are whatever a program on a port sent.
+  Html FoundServers(const std::vector<agent::FoundServer>& found) const;
+  // What the welcome view says once a found server is saved.
+  Html ServerChosen(const agent::UsualServer& server, std::string_view model) const;
   // `live` (optional) follows the messages: the container of a run under way.
   // `servers` names the configured model servers, the default first: with more than one, the
   // conversation's options offer a choice.
@@ -149,7 +160,8 @@ class Views {
   Html RunDone(std::string_view run_id, const Html& messages) const;
   // A "show earlier" item, for when older messages than `messages` exist.
   Html EarlierButton(int64_t conversation_id, int64_t before_id) const;
-  Html NoticeMessage(std::string_view text) const;
+  // A notice among the messages (never stored); `action` (optional) follows its text.
+  Html NoticeMessage(std::string_view text, const Html& action = {}) const;
   Html SearchResults(std::string_view query, const std::vector<store::SearchHit>& hits) const;
   Html Settings(const StatusInfo& status, std::string_view theme, std::string_view saved,
                 const AgentSettingsInfo& agent = {}) const;
