@@ -844,6 +844,15 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
     if (std::optional<tools::ChangePreview> preview = tool->ApprovalPreview(arguments)) {
       meta["approval_diff_summary"] = preview->summary;
       meta["approval_diff"] = preview->diff;
+      // Beside long arguments the diff is shortened, at a line's end, so that the message stays
+      // within what the store takes (the form would not be shown at all otherwise).
+      while (ToJson(meta).size() > store::kMaxMessageBytes && !preview->diff.empty()) {
+        size_t cut = preview->diff.rfind('\n', preview->diff.size() / 2);
+        preview->diff.resize(cut == std::string::npos ? 0 : cut + 1);
+        meta["approval_diff"] = preview->diff;
+        meta["approval_diff_summary"] =
+            preview->summary + " Only the diff's start is shown, beside arguments this long.";
+      }
     }
     std::lock_guard lock(run.mu);
     run.expecting_decision = true;
