@@ -329,18 +329,19 @@ Html ApprovalArguments(std::string_view arguments) {
   Json::Value value;
   Html out;
   if (!ParseJson(arguments, &value, 32) || !value.isObject() || value.empty()) {
-    out.html = "<pre class=\"approval-args\">" + Escape(arguments) + "</pre>";
+    out.html = "<pre class=\"approval-args\" tabindex=\"0\">" + Escape(arguments) + "</pre>";
     return out;
   }
   Json::StreamWriterBuilder compact;
   compact["indentation"] = "";
-  out.html = "<dl class=\"approval-args\">";
+  // Scroll boxes take the focus, so the keyboard can scroll them (tabindex="0").
+  out.html = "<dl class=\"approval-args\" tabindex=\"0\">";
   for (const std::string& key : value.getMemberNames()) {
     const Json::Value& field = value[key];
     std::string name = ShownKey(key);
     out.html += name == key ? "<dt>" : "<dt class=\"odd-key\">";
     AppendEscaped(out.html, name);
-    out.html += "</dt><dd><pre>";
+    out.html += "</dt><dd><pre tabindex=\"0\">";
     if (field.isString() && field.asString().empty()) {
       out.html += "<em>(empty)</em>";
     } else {

@@ -85,10 +85,13 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   size_t form = html.find("<form class=\"approval\"");
   ASSERT_NE(form, std::string::npos) << html;
   std::string approval = html.substr(form);
-  EXPECT_NE(approval.find("<dt>content</dt><dd><pre>line one\n&lt;/pre&gt;&lt;/dd&gt;&lt;dt&gt;"),
-            std::string::npos)
+  EXPECT_NE(
+      approval.find(
+          "<dt>content</dt><dd><pre tabindex=\"0\">line one\n&lt;/pre&gt;&lt;/dd&gt;&lt;dt&gt;"),
+      std::string::npos)
       << approval;
-  EXPECT_NE(approval.find("<dt>path</dt><dd><pre>notes.md</pre></dd>"), std::string::npos)
+  EXPECT_NE(approval.find("<dt>path</dt><dd><pre tabindex=\"0\">notes.md</pre></dd>"),
+            std::string::npos)
       << approval;
   size_t boxes = 0;
   for (size_t at = approval.find("<dt>"); at != std::string::npos;
@@ -108,7 +111,8 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
   html = views_->Message(m).html;
   EXPECT_NE(html.find("<dt class=\"odd-key\">&quot; path&quot;</dt>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<dt>path</dt><dd><pre>hook\\u{202E}dm.txt</pre>"), std::string::npos)
+  EXPECT_NE(html.find("<dt>path</dt><dd><pre tabindex=\"0\">hook\\u{202E}dm.txt</pre>"),
+            std::string::npos)
       << html;
   EXPECT_EQ(html.find("\xE2\x80\xAE"), std::string::npos) << html;
 
@@ -116,7 +120,8 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   meta["arguments"] = "<not json>";
   m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
   html = views_->Message(m).html;
-  EXPECT_NE(html.find("<pre class=\"approval-args\">&lt;not json&gt;</pre>"), std::string::npos)
+  EXPECT_NE(html.find("<pre class=\"approval-args\" tabindex=\"0\">&lt;not json&gt;</pre>"),
+            std::string::npos)
       << html;
 }
 
