@@ -4,7 +4,8 @@
 // call may carry (just under llm/stream_parser.h's kMaxToolArgumentBytes, 128 KiB: the issue's
 // 200 KB argument is refused before any form, as "too large") over an existing file keeps
 // Deny / Allow once / Always allow inside the window, shows its diff, keeps its collapsed card to
-// one line, and axe-core finds no violation on the page with the form.
+// one line, and axe-core finds no violation on the page with the form. An edit_file with two long
+// texts keeps them in sight too when the user reads the form from its start.
 //
 // Environment: HEARTHD (the binary), and what browser.mjs reads.
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -29,6 +30,11 @@ const kOld = Array.from({ length: 100 }, (_, i) => `line ${i + 1}\n`).join('');
 const kNew = kOld.replace('line 50\n', 'line fifty\n') +
   Array.from({ length: kAdded }, (_, i) => `added ${String(i).padStart(5, '0')} ${'x'.repeat(88)}\n`)
     .join('');
+// A file of 520 lines of 100 bytes that edit_file replaces whole: old_text and new_text are each
+// 52 KB, so the call's arguments are near their bound.
+const kLong = Array.from({ length: 520 }, (_, i) => `${String(i).padStart(4, '0')} ${'y'.repeat(94)}\n`)
+  .join('');
+const kLongEdited = kLong.replace('0100 ', '0100 changed ');
 
 // An OpenAI stream in which the model `model` calls one tool (the framing llama-server and vLLM
 // use: role first, the call whole in one delta, finish_reason "tool_calls", then [DONE]).
@@ -63,6 +69,26 @@ async function axeViolations(p) {
   });
 }
 
+// The three answer buttons of `form`, each with where it is and whether it is what the window
+// shows at its centre (not hidden under the composer, or scrolled out of its list).
+async function answerButtons(form) {
+  return form.locator('button[name="decision"]').evaluateAll((buttons) => buttons.map((b) => {
+    const r = b.getBoundingClientRect();
+    const hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    return { label: b.textContent.trim(), top: r.top, bottom: r.bottom, left: r.left,
+             right: r.right, height: window.innerHeight, width: window.innerWidth,
+             shown: hit !== null && b.contains(hit) };
+  }));
+}
+
+function assertInWindow(boxes, name) {
+  assert.deepEqual(boxes.map((b) => b.label), ['Deny', 'Allow once', `Always allow ${name}`]);
+  for (const b of boxes) {
+    assert.ok(b.top >= 0 && b.bottom <= b.height && b.left >= 0 && b.right <= b.width && b.shown,
+              `${b.label} is at ${JSON.stringify(b)}, not shown in the ${b.width}×${b.height} window`);
+  }
+}
+
 let root;
 let fake;
 let daemon;
@@ -76,10 +102,14 @@ describe('Approvals in a browser', () => {
     await cp(kTranscripts, transcripts, { recursive: true });
     await writeFile(join(transcripts, 'bigwrite.0.sse'), toolCallStream(
       'bigwrite', 'call_big', 'write_file', { path: 'big.txt', content: kNew }));
-    await writeFile(join(transcripts, 'bigwrite.1.sse'), answerStream('bigwrite', 'Left as it was.'));
+    await writeFile(join(transcripts, 'bigwrite.1.sse'), toolCallStream(
+      'bigwrite', 'call_edit', 'edit_file', { path: 'long.txt', old_text: kLong,
+                                              new_text: kLongEdited }));
+    await writeFile(join(transcripts, 'bigwrite.2.sse'), answerStream('bigwrite', 'Left as it was.'));
     const home = join(root, 'home');
     await mkdir(join(home, 'project'), { recursive: true });
     await writeFile(join(home, 'project', 'big.txt'), kOld);
+    await writeFile(join(home, 'project', 'long.txt'), kLong);
 
     fake = await startFakeLlm({ timeoutMs: kTimeout, transcripts });
     daemon = await startDaemon(process.env.HEARTHD, {
@@ -117,17 +147,7 @@ describe('Approvals in a browser', () => {
     const form = card.locator('form.approval');
     await form.locator('button[value="always"]').waitFor();
 
-    const boxes = await form.locator('button[name="decision"]').evaluateAll((buttons) =>
-      buttons.map((b) => {
-        const r = b.getBoundingClientRect();
-        return { label: b.textContent.trim(), top: r.top, bottom: r.bottom, left: r.left,
-                 right: r.right, height: window.innerHeight, width: window.innerWidth };
-      }));
-    assert.deepEqual(boxes.map((b) => b.label), ['Deny', 'Allow once', 'Always allow write_file']);
-    for (const b of boxes) {
-      assert.ok(b.top >= 0 && b.bottom <= b.height && b.left >= 0 && b.right <= b.width,
-                `${b.label} is at ${JSON.stringify(b)}, outside the ${b.width}×${b.height} window`);
-    }
+    assertInWindow(await answerButtons(form), 'write_file');
 
     // The diff: the changed line, the added ones, and a note that it is cut.
     const diff = form.locator('.approval-diff');
@@ -151,12 +171,32 @@ describe('Approvals in a browser', () => {
     await page.locator('form.approval button[value="deny"]').waitFor();
     assert.deepEqual(await axeViolations(page), []);
 
-    // Denied: the run ends, the file is as it was.
+    // Denied: the file is as it was, and the model asks for the next change.
     const decided = await afterResponse(page, 'POST', /^\/c\/\d+\/approve$/,
                                         () => page.locator('form.approval button[value="deny"]').click());
     assert.equal(decided.status(), 204);
     await page.locator('#messages .message.tool.denied').waitFor();
     assert.equal(await readFile(join(root, 'home', 'project', 'big.txt'), 'utf8'), kOld);
+    assertNoProblems();
+  });
+
+  it('keeps the answers in sight of an edit_file with two long texts, read from its start', async () => {
+    const card = page.locator('#messages .message.tool', { has: page.locator('.tool-name', {
+      hasText: /^edit_file$/ }) });
+    const form = card.locator('form.approval');
+    await form.locator('button[value="always"]').waitFor();
+    await form.evaluate((f) => f.scrollIntoView({ block: 'start' }));
+    assertInWindow(await answerButtons(form), 'edit_file');
+    assert.match(await form.locator('.approval-diff p').textContent(),
+                 /^Changes to long\.txt: 1 line added, 1 line removed\.$/);
+    assert.equal(await form.locator('.diff-add').textContent(), `+0100 changed ${'y'.repeat(94)}`);
+
+    const decided = await afterResponse(page, 'POST', /^\/c\/\d+\/approve$/,
+                                        () => form.locator('button[value="deny"]').click());
+    assert.equal(decided.status(), 204);
+    await page.locator('#messages .message.tool.denied', { has: page.locator('.tool-name', {
+      hasText: /^edit_file$/ }) }).waitFor();
+    assert.equal(await readFile(join(root, 'home', 'project', 'long.txt'), 'utf8'), kLong);
     assertNoProblems();
   });
 });
