@@ -379,7 +379,13 @@ Html ApprovalDiff(std::string_view summary, std::string_view diff) {
       out.html += "<span class=\"";
       out.html += kind;
       out.html += "\">";
-      AppendEscaped(out.html, WithInvisiblesShown(line));
+      // A carriage return would start a new line on the page (HTML reads a lone CR as a line
+      // break), so that "-a\r+b" could show a line that is not added as if it were: written out.
+      std::string shown = WithInvisiblesShown(line);
+      for (size_t at = shown.find('\r'); at != std::string::npos; at = shown.find('\r', at)) {
+        shown.replace(at, 1, "\\r");
+      }
+      AppendEscaped(out.html, shown);
       out.html += "</span>\n";
       start = end + 1;
     }

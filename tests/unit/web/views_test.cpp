@@ -136,5 +136,34 @@ TEST(IsoTime, FormatsUtcForDatetimeAttributes) {
   EXPECT_EQ(IsoTime(1'800'000'000'123), "2027-01-15T08:00:00Z");
 }
 
+// The diff of a write, as the agent stored it beside the form: each line in its own marked span,
+// escaped; a carriage return inside a line is written out, so it cannot start a line that looks
+// added or removed.
+TEST_F(EveryView, ShowsTheDiffOfAWriteLineByLine) {
+  Json::Value meta;
+  meta["name"] = "write_file";
+  meta["arguments"] = "{\"path\": \"a.txt\", \"content\": \"x\"}";
+  meta["awaiting_approval"] = true;
+  meta["approval_diff_summary"] = "Changes to the existing a.txt: 1 line added, 1 line removed.";
+  meta["approval_diff"] = "@@ -1 +1 @@\n-<b>old\r+forged\n+new\n";
+  store::Message m{5,
+                   7,
+                   "tool",
+                   "",
+                   0,
+                   store::MessageState::kStreaming,
+                   Json::writeString(Json::StreamWriterBuilder(), meta)};
+  std::string html = views_->Message(m).html;
+  EXPECT_NE(html.find("<p>Changes to the existing a.txt: 1 line added, 1 line removed.</p>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<span class=\"diff-hunk\">@@ -1 +1 @@</span>\n"
+                      "<span class=\"diff-del\">-&lt;b&gt;old\\r+forged</span>\n"
+                      "<span class=\"diff-add\">+new</span>\n"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find('\r'), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace hearth::web
