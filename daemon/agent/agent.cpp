@@ -765,6 +765,8 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
   auto finish = [&](store::Message& message, bool is_error, std::string text) {
     meta["is_error"] = is_error;
     meta.removeMember("awaiting_approval");
+    meta.removeMember("approval_diff");  // shown while the form asks; not kept with the result
+    meta.removeMember("approval_diff_summary");
     message.meta = ToJson(meta);
     message.content =
         TruncateUtf8(std::move(text), options_.max_tool_output_bytes, "\n… (output truncated)");
@@ -837,6 +839,20 @@ store::Message Agent::RunTool(Run& run, const ToolBox& tools, const llm::ToolCal
     // Said in the form, before the user answers: a write to a protected path, for one.
     for (const std::string& note : tool->ApprovalNotes(arguments)) {
       meta["approval_notes"].append(note);
+    }
+    // The change a write would make, as a diff (tools/change_preview.h).
+    if (std::optional<tools::ChangePreview> preview = tool->ApprovalPreview(arguments)) {
+      meta["approval_diff_summary"] = preview->summary;
+      meta["approval_diff"] = preview->diff;
+      // Beside long arguments the diff is shortened, at a line's end, so that the message stays
+      // within what the store takes (the form would not be shown at all otherwise).
+      while (ToJson(meta).size() > store::kMaxMessageBytes && !preview->diff.empty()) {
+        size_t cut = preview->diff.rfind('\n', preview->diff.size() / 2);
+        preview->diff.resize(cut == std::string::npos ? 0 : cut + 1);
+        meta["approval_diff"] = preview->diff;
+        meta["approval_diff_summary"] =
+            preview->summary + " Only the diff's start is shown, beside arguments this long.";
+      }
     }
     std::lock_guard lock(run.mu);
     run.expecting_decision = true;

@@ -54,6 +54,9 @@ class SharedTool final : public tools::Tool {
   std::vector<std::string> ApprovalNotes(const Json::Value& arguments) const override {
     return tool_->ApprovalNotes(arguments);
   }
+  std::optional<tools::ChangePreview> ApprovalPreview(const Json::Value& arguments) const override {
+    return tool_->ApprovalPreview(arguments);
+  }
   tools::ToolOrigin origin() const override { return tool_->origin(); }
   tools::ToolResult Call(const Json::Value& arguments,
                          const tools::ToolContext& context) const override {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,12 @@ struct ToolOrigin {
   std::string permissions;  // what that server may reach (mcp::DescribePermissions)
 };
 
+// A change a call would make, shown in the approval form as a diff before the user answers.
+struct ChangePreview {
+  std::string summary;  // one sentence: what the diff compares, its size, whether it is cut
+  std::string diff;     // unified-diff hunks (tools/diff.h); may be empty, the summary says why
+};
+
 // What a tool may use while it runs. Not owned by the tool.
 struct ToolContext {
   // Set by another thread when the user presses Stop; long-running tools check it.
@@ -70,6 +77,12 @@ class Tool {
   // will refuse it, say. Judged from the arguments alone, before anything runs; never throws.
   virtual std::vector<std::string> ApprovalNotes(const Json::Value& /*arguments*/) const {
     return {};
+  }
+  // The change the call would make, for tools that change files; read through the same checks
+  // as the call itself, bounded, and judged before anything runs. nullopt when there is nothing
+  // to show (a new file, a refused path). Never throws.
+  virtual std::optional<ChangePreview> ApprovalPreview(const Json::Value& /*arguments*/) const {
+    return std::nullopt;
   }
   virtual ToolOrigin origin() const { return {}; }
   virtual ToolResult Call(const Json::Value& arguments, const ToolContext& context) const = 0;

@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cerrno>
 
+#include "tools/change_preview.h"
 #include "tools/file_tool.h"
 #include "tools/file_tools.h"
 
@@ -74,6 +75,14 @@ class ChangingFileTool : public FileTool {
   }
 
  protected:
+  // Whether the form may show a preview: a write the sandbox will refuse has none (its note
+  // says so), and neither has a path that is not a string.
+  bool Previewable(const Json::Value& arguments) const {
+    return arguments.isObject() && arguments["path"].isString() &&
+           workspace().CheckWrite(arguments["path"].asString()).ok();
+  }
+  PreviewLimits preview_limits() const { return PreviewLimits{.file_bytes = limits().write_bytes}; }
+
   ToolResult TooLarge(std::string_view path, size_t size) const {
     return Failure("refused: " + ShownName(path) + " would be " + std::to_string(size) +
                    " bytes; " + schema().name + " writes files of at most " +
@@ -106,6 +115,17 @@ class WriteFileTool : public ChangingFileTool {
   WriteFileTool(std::shared_ptr<const Workspace> workspace, const FileToolLimits& limits)
       : ChangingFileTool(workspace, limits, WriteFileSchema(*workspace, limits),
                          "{\"path\": string, \"content\": string}") {}
+
+  std::optional<ChangePreview> ApprovalPreview(const Json::Value& arguments) const override {
+    try {
+      if (!Previewable(arguments) || !arguments["content"].isString()) return std::nullopt;
+      std::string content = arguments["content"].asString();
+      if (content.size() > limits().write_bytes) return std::nullopt;  // the call will refuse
+      return PreviewWrite(workspace(), arguments["path"].asString(), content, preview_limits());
+    } catch (...) {
+      return std::nullopt;  // the form shows the arguments still
+    }
+  }
 
  private:
   ToolResult Run(const Json::Value& args, const ToolContext& context) const override {
@@ -169,6 +189,21 @@ class EditFileTool : public ChangingFileTool {
       : ChangingFileTool(workspace, limits, EditFileSchema(*workspace, limits),
                          "{\"path\": string, \"old_text\": string, \"new_text\": string, "
                          "\"replace_all\": boolean (optional)}") {}
+
+  std::optional<ChangePreview> ApprovalPreview(const Json::Value& arguments) const override {
+    try {
+      if (!Previewable(arguments) || !arguments["old_text"].isString() ||
+          !arguments["new_text"].isString()) {
+        return std::nullopt;
+      }
+      bool replace_all = arguments["replace_all"].isBool() && arguments["replace_all"].asBool();
+      return PreviewEdit(workspace(), arguments["path"].asString(),
+                         arguments["old_text"].asString(), arguments["new_text"].asString(),
+                         replace_all, preview_limits());
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
 
  private:
   ToolResult Run(const Json::Value& args, const ToolContext& context) const override {

@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "base/sha256.h"
+#include "base/utf8.h"
 #include "markdown/markdown.h"
 #include "store/schema.h"
 #include "web/answer_facts.h"
@@ -220,6 +221,8 @@ struct ToolMeta {
   uint64_t refused_argument_bytes = 0;  // the call was too large to keep, and not run
   std::string mcp_server;               // the MCP server the tool comes from, if any
   std::string mcp_permissions;          // what that server may reach
+  std::string diff_summary;             // the change a write would make (tools/change_preview.h)
+  std::string diff;
 };
 
 ToolMeta ReadToolMeta(std::string_view meta) {
@@ -233,6 +236,8 @@ ToolMeta ReadToolMeta(std::string_view meta) {
   out.awaiting_approval = value.get("awaiting_approval", false).asBool();
   out.mcp_server = value.get("mcp_server", "").asString();
   out.mcp_permissions = value.get("mcp_permissions", "").asString();
+  out.diff_summary = value.get("approval_diff_summary", "").asString();
+  out.diff = value.get("approval_diff", "").asString();
   for (const Json::Value& note : value["approval_notes"]) {
     if (note.isString()) out.approval_notes.push_back(note.asString());
   }
@@ -329,18 +334,19 @@ Html ApprovalArguments(std::string_view arguments) {
   Json::Value value;
   Html out;
   if (!ParseJson(arguments, &value, 32) || !value.isObject() || value.empty()) {
-    out.html = "<pre class=\"approval-args\">" + Escape(arguments) + "</pre>";
+    out.html = "<pre class=\"approval-args\" tabindex=\"0\">" + Escape(arguments) + "</pre>";
     return out;
   }
   Json::StreamWriterBuilder compact;
   compact["indentation"] = "";
-  out.html = "<dl class=\"approval-args\">";
+  // Scroll boxes take the focus, so the keyboard can scroll them (tabindex="0").
+  out.html = "<dl class=\"approval-args\" tabindex=\"0\">";
   for (const std::string& key : value.getMemberNames()) {
     const Json::Value& field = value[key];
     std::string name = ShownKey(key);
     out.html += name == key ? "<dt>" : "<dt class=\"odd-key\">";
     AppendEscaped(out.html, name);
-    out.html += "</dt><dd><pre>";
+    out.html += "</dt><dd><pre tabindex=\"0\">";
     if (field.isString() && field.asString().empty()) {
       out.html += "<em>(empty)</em>";
     } else {
@@ -353,6 +359,64 @@ Html ApprovalArguments(std::string_view arguments) {
   }
   out.html += "</dl>";
   return out;
+}
+
+// A unified diff (tools/diff.h) with each line marked for its colour; the +/- stay, so the
+// change reads without colour too. In a box of its own that scrolls.
+Html ApprovalDiff(std::string_view summary, std::string_view diff) {
+  Html out;
+  if (summary.empty()) return out;
+  out.html = "<div class=\"approval-diff\"><p>";
+  AppendEscaped(out.html, summary);
+  out.html += "</p>";
+  if (!diff.empty()) {
+    out.html += "<pre class=\"diff\" tabindex=\"0\" aria-label=\"The change as a diff\">";
+    size_t start = 0;
+    while (start < diff.size()) {
+      size_t end = diff.find('\n', start);
+      if (end == std::string_view::npos) end = diff.size();
+      std::string_view line = diff.substr(start, end - start);
+      const char* kind = line.starts_with('+')    ? "diff-add"
+                         : line.starts_with('-')  ? "diff-del"
+                         : line.starts_with("@@") ? "diff-hunk"
+                         : line.starts_with('\\') ? "diff-note"
+                                                  : "diff-same";
+      out.html += "<span class=\"";
+      out.html += kind;
+      out.html += "\">";
+      // A carriage return would start a new line on the page (HTML reads a lone CR as a line
+      // break), so that "-a\r+b" could show a line that is not added as if it were: written out.
+      std::string shown = WithInvisiblesShown(line);
+      for (size_t at = shown.find('\r'); at != std::string::npos; at = shown.find('\r', at)) {
+        shown.replace(at, 1, "\\r");
+      }
+      AppendEscaped(out.html, shown);
+      out.html += "</span>\n";
+      start = end + 1;
+    }
+    out.html += "</pre>";
+  }
+  out.html += "</div>";
+  return out;
+}
+
+// The argument a collapsed card shows on its one line: the path, command, address or query the
+// call is about; the arguments as they came for other tools.
+std::string MainArgument(std::string_view arguments) {
+  Json::Value value;
+  if (!ParseJson(arguments, &value, 32) || !value.isObject()) return std::string(arguments);
+  for (const char* key : {"path", "command", "url", "query", "name"}) {
+    // Written out like the form's: a bidi control must not turn "gpj.exe" into "exe.jpg".
+    if (value[key].isString()) return WithInvisiblesShown(value[key].asString());
+  }
+  return std::string(arguments);
+}
+
+// A title attribute's text: the whole value, unless it is long (a file's content, say).
+std::string ShortTitle(std::string_view text) {
+  constexpr size_t kMaxTitleBytes = 1000;
+  if (text.size() <= kMaxTitleBytes) return std::string(text);
+  return std::string(text.substr(0, Utf8Prefix(text, kMaxTitleBytes))) + "…";
 }
 
 }  // namespace
@@ -391,6 +455,7 @@ Html Views::Message(const store::Message& m, size_t stable) const {
                                    {"name", tool.name},
                                    {"server", server},
                                    {"args", ApprovalArguments(tool.arguments)},
+                                   {"diff", ApprovalDiff(tool.diff_summary, tool.diff)},
                                    {"notes", notes}});
     }
     std::string state(StateClass(m.state));
@@ -398,7 +463,13 @@ Html Views::Message(const store::Message& m, size_t stable) const {
     std::string args =
         tool.refused_argument_bytes > 0
             ? "(" + std::to_string(tool.refused_argument_bytes) + " bytes of arguments, not kept)"
-            : tool.arguments;
+            : MainArgument(tool.arguments);
+    // The whole arguments on expand, when the one line shows only the main one.
+    Html full;
+    if (tool.refused_argument_bytes == 0 && args != tool.arguments) {
+      full.html =
+          "<pre class=\"tool-args-full\" tabindex=\"0\">" + Escape(tool.arguments) + "</pre>";
+    }
     Get("tool_call")
         .RenderTo(out.html, {{"id", id},
                              {"state", state},
@@ -408,6 +479,8 @@ Html Views::Message(const store::Message& m, size_t stable) const {
                                             : Html{"<span class=\"tool-origin\">from MCP server " +
                                                    Escape(tool.mcp_server) + "</span> "}},
                              {"args", args},
+                             {"title", ShortTitle(args)},
+                             {"full", full},
                              {"status", status},
                              {"output", m.content},
                              {"approval", approval}});

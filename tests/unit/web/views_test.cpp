@@ -85,10 +85,13 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   size_t form = html.find("<form class=\"approval\"");
   ASSERT_NE(form, std::string::npos) << html;
   std::string approval = html.substr(form);
-  EXPECT_NE(approval.find("<dt>content</dt><dd><pre>line one\n&lt;/pre&gt;&lt;/dd&gt;&lt;dt&gt;"),
-            std::string::npos)
+  EXPECT_NE(
+      approval.find(
+          "<dt>content</dt><dd><pre tabindex=\"0\">line one\n&lt;/pre&gt;&lt;/dd&gt;&lt;dt&gt;"),
+      std::string::npos)
       << approval;
-  EXPECT_NE(approval.find("<dt>path</dt><dd><pre>notes.md</pre></dd>"), std::string::npos)
+  EXPECT_NE(approval.find("<dt>path</dt><dd><pre tabindex=\"0\">notes.md</pre></dd>"),
+            std::string::npos)
       << approval;
   size_t boxes = 0;
   for (size_t at = approval.find("<dt>"); at != std::string::npos;
@@ -108,7 +111,8 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
   html = views_->Message(m).html;
   EXPECT_NE(html.find("<dt class=\"odd-key\">&quot; path&quot;</dt>"), std::string::npos) << html;
-  EXPECT_NE(html.find("<dt>path</dt><dd><pre>hook\\u{202E}dm.txt</pre>"), std::string::npos)
+  EXPECT_NE(html.find("<dt>path</dt><dd><pre tabindex=\"0\">hook\\u{202E}dm.txt</pre>"),
+            std::string::npos)
       << html;
   EXPECT_EQ(html.find("\xE2\x80\xAE"), std::string::npos) << html;
 
@@ -116,7 +120,8 @@ TEST_F(EveryView, ShowsEachArgumentOfACallAwaitingApprovalInItsOwnBox) {
   meta["arguments"] = "<not json>";
   m.meta = Json::writeString(Json::StreamWriterBuilder(), meta);
   html = views_->Message(m).html;
-  EXPECT_NE(html.find("<pre class=\"approval-args\">&lt;not json&gt;</pre>"), std::string::npos)
+  EXPECT_NE(html.find("<pre class=\"approval-args\" tabindex=\"0\">&lt;not json&gt;</pre>"),
+            std::string::npos)
       << html;
 }
 
@@ -129,6 +134,35 @@ namespace {
 TEST(IsoTime, FormatsUtcForDatetimeAttributes) {
   EXPECT_EQ(IsoTime(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(IsoTime(1'800'000'000'123), "2027-01-15T08:00:00Z");
+}
+
+// The diff of a write, as the agent stored it beside the form: each line in its own marked span,
+// escaped; a carriage return inside a line is written out, so it cannot start a line that looks
+// added or removed.
+TEST_F(EveryView, ShowsTheDiffOfAWriteLineByLine) {
+  Json::Value meta;
+  meta["name"] = "write_file";
+  meta["arguments"] = "{\"path\": \"a.txt\", \"content\": \"x\"}";
+  meta["awaiting_approval"] = true;
+  meta["approval_diff_summary"] = "Changes to the existing a.txt: 1 line added, 1 line removed.";
+  meta["approval_diff"] = "@@ -1 +1 @@\n-<b>old\r+forged\n+new\n";
+  store::Message m{5,
+                   7,
+                   "tool",
+                   "",
+                   0,
+                   store::MessageState::kStreaming,
+                   Json::writeString(Json::StreamWriterBuilder(), meta)};
+  std::string html = views_->Message(m).html;
+  EXPECT_NE(html.find("<p>Changes to the existing a.txt: 1 line added, 1 line removed.</p>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<span class=\"diff-hunk\">@@ -1 +1 @@</span>\n"
+                      "<span class=\"diff-del\">-&lt;b&gt;old\\r+forged</span>\n"
+                      "<span class=\"diff-add\">+new</span>\n"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find('\r'), std::string::npos) << html;
 }
 
 }  // namespace
