@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,9 @@ struct Refuser {
   int status;
   const char* advice;  // what the notice tells the user to do
 };
+
+// Names the scenario in test listings (ctest shows it) instead of the struct's bytes.
+void PrintTo(const Refuser& refuser, std::ostream* out) { *out << refuser.model; }
 
 class AServerThatRefusesTools : public ModelServerTest,
                                 public ::testing::WithParamInterface<Refuser> {};
