@@ -84,17 +84,29 @@ int64_t ContextSizeFromOllamaShow(std::string_view body) {
   return sizes.tokens > 0 ? sizes.tokens : sizes.model_max;
 }
 
+namespace {
+
+// Ollama's POST /api/show for `model`: zeros when it does not answer; fails only on Stop.
+Result<ContextSize> AskOllama(const Endpoint& endpoint, const std::string& model,
+                              const ClientOptions& options, CancelSignal& cancel) {
+  std::string body = "{\"model\":";
+  AppendJsonString(body, model);
+  body += '}';
+  Result<std::string> show =
+      FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/api/show"), &body, options, cancel);
+  if (show.ok()) return ContextSizesFromOllamaShow(*show);
+  if (show.status().code() == Status::Code::kCancelled) return show.status();
+  return ContextSize{};
+}
+
+}  // namespace
+
 Result<int64_t> FetchContextSize(const Endpoint& endpoint, const std::string& model,
                                  const ClientOptions& options, CancelSignal& cancel) {
   if (endpoint.wire == Wire::kOllama) {
-    std::string body = "{\"model\":";
-    AppendJsonString(body, model);
-    body += '}';
-    Result<std::string> show =
-        FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/api/show"), &body, options, cancel);
-    if (show.ok()) return ContextSizeFromOllamaShow(*show);
-    if (show.status().code() == Status::Code::kCancelled) return show.status();
-    return int64_t{0};
+    Result<ContextSize> sizes = AskOllama(endpoint, model, options, cancel);
+    if (!sizes.ok()) return sizes.status();
+    return sizes->tokens > 0 ? sizes->tokens : sizes->model_max;
   }
   Result<std::string> props =
       FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/props"), nullptr, options, cancel);
@@ -113,16 +125,7 @@ Result<int64_t> FetchContextSize(const Endpoint& endpoint, const std::string& mo
 
 Result<ContextSize> ReadContextSize(const Endpoint& endpoint, const std::string& model,
                                     const ClientOptions& options, CancelSignal& cancel) {
-  if (endpoint.wire == Wire::kOllama) {
-    std::string body = "{\"model\":";
-    AppendJsonString(body, model);
-    body += '}';
-    Result<std::string> show =
-        FetchBody(endpoint, ServerRootUrl(endpoint.base_url, "/api/show"), &body, options, cancel);
-    if (show.ok()) return ContextSizesFromOllamaShow(*show);
-    if (show.status().code() == Status::Code::kCancelled) return show.status();
-    return ContextSize{};
-  }
+  if (endpoint.wire == Wire::kOllama) return AskOllama(endpoint, model, options, cancel);
   Result<int64_t> tokens = FetchContextSize(endpoint, model, options, cancel);
   if (!tokens.ok()) return tokens.status();
   return ContextSize{*tokens, 0};
